@@ -1,0 +1,3 @@
+//! Calendars: which days are holidays. `japan` computes Japanese national holidays by rule.
+
+pub mod japan;

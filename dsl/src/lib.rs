@@ -1,0 +1,3 @@
+//! voltlex-dsl: the rules language.
+pub mod calendar;
+pub mod rules;

@@ -1,0 +1,699 @@
+//! Compiled rules: the checked, lowered form of a rule file, the only thing the engine sees.
+//!
+//! Everything here is plain data (serde), already validated by the checker: units agree,
+//! every time-varying value covers the package's validity window, every interval of the
+//! year falls in exactly one time-of-use period. The engine may rely on those facts.
+//!
+//! Money is [`Decimal`] in the tariff's [`Currency`]; rates are per kWh, per kW per month or
+//! per month as the field name says. Shares and percentages are stored as fractions
+//! (`0.30` for 30 %).
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::calendar::japan;
+
+/// Where a compiled rule came from: the file and the 1-based line and column of its text.
+///
+/// ```
+/// use voltlex_dsl::rules::RuleRef;
+/// let at = RuleRef { file: "basic.vlx".into(), line: 12, column: 3 };
+/// assert_eq!(at.to_string(), "basic.vlx:12");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RuleRef {
+    /// The rule file, as given to the compiler (relative to the package folder in a package).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+}
+
+impl fmt::Display for RuleRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A currency a tariff bills in.
+///
+/// ```
+/// use voltlex_dsl::rules::Currency;
+/// assert_eq!(Currency::Jpy.code(), "JPY");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Currency {
+    /// Japanese yen.
+    Jpy,
+    /// US dollar.
+    Usd,
+}
+
+impl Currency {
+    /// The ISO 4217 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Jpy => "JPY",
+            Currency::Usd => "USD",
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One value of a [`Timeline`] and the date it takes effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimedValue<T> {
+    /// First day the value applies; `None` means "since always".
+    pub from: Option<NaiveDate>,
+    /// The value.
+    pub value: T,
+    /// The rule text that gave this value.
+    pub origin: RuleRef,
+}
+
+/// A value that changes over time: half-open steps `[from, next from)`, the last one
+/// running until `until` (exclusive) or for ever.
+///
+/// Monthly items use the value in force on the first day of the billing month (the
+/// straddling rule, stated in the language reference).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use rust_decimal::Decimal;
+/// use voltlex_dsl::rules::{RuleRef, TimedValue, Timeline};
+/// let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+/// let energy = Timeline {
+///     steps: vec![
+///         TimedValue { from: Some(d("2024-04-01")), value: Decimal::new(1951, 2), origin: RuleRef::default() },
+///         TimedValue { from: Some(d("2025-04-01")), value: Decimal::new(1656, 2), origin: RuleRef::default() },
+///     ],
+///     until: None,
+/// };
+/// assert_eq!(energy.at(d("2024-12-01")).unwrap().value, Decimal::new(1951, 2));
+/// assert_eq!(energy.at(d("2025-04-01")).unwrap().value, Decimal::new(1656, 2));
+/// assert!(energy.at(d("2024-03-31")).is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeline<T> {
+    /// Steps in strictly increasing order of `from`; only the first may have `from: None`.
+    pub steps: Vec<TimedValue<T>>,
+    /// End of the last step (exclusive), if the rule gave one.
+    pub until: Option<NaiveDate>,
+}
+
+impl<T> Timeline<T> {
+    /// A value that never changes.
+    pub fn constant(value: T, origin: RuleRef) -> Self {
+        Timeline {
+            steps: vec![TimedValue {
+                from: None,
+                value,
+                origin,
+            }],
+            until: None,
+        }
+    }
+
+    /// The step in force on `date`, if any.
+    pub fn at(&self, date: NaiveDate) -> Option<&TimedValue<T>> {
+        if self.until.is_some_and(|end| date >= end) {
+            return None;
+        }
+        self.steps
+            .iter()
+            .rev()
+            .find(|step| step.from.is_none_or(|from| from <= date))
+    }
+
+    /// The first day on which the timeline has a value (`None`: since always).
+    pub fn start(&self) -> Option<NaiveDate> {
+        self.steps.first().and_then(|step| step.from)
+    }
+}
+
+/// A rounding instruction: to a multiple of `step`, in a direction.
+///
+/// ```
+/// use rust_decimal::Decimal;
+/// use voltlex_dsl::rules::{Rounding, RoundingMode};
+/// let yen_down = Rounding { step: Decimal::ONE, mode: RoundingMode::Down };
+/// assert_eq!(yen_down.apply(Decimal::new(12345, 2)), Decimal::new(123, 0));
+/// assert_eq!(yen_down.apply(Decimal::new(-12345, 2)), Decimal::new(-123, 0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rounding {
+    /// The multiple to round to, e.g. `1` (yen) or `0.01` (sen).
+    pub step: Decimal,
+    /// Direction.
+    pub mode: RoundingMode,
+}
+
+/// Rounding direction. `Down` and `Up` are toward and away from zero (Japanese 切り捨て /
+/// 切り上げ apply to the amount's magnitude); `Nearest` rounds half away from zero (四捨五入).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoundingMode {
+    /// Toward zero.
+    Down,
+    /// Away from zero.
+    Up,
+    /// To nearest, half away from zero.
+    Nearest,
+}
+
+impl Rounding {
+    /// Round `amount` to a multiple of `step`.
+    pub fn apply(&self, amount: Decimal) -> Decimal {
+        use rust_decimal::RoundingStrategy;
+        if self.step.is_zero() {
+            return amount;
+        }
+        let units = amount / self.step;
+        let strategy = match self.mode {
+            RoundingMode::Down => RoundingStrategy::ToZero,
+            RoundingMode::Up => RoundingStrategy::AwayFromZero,
+            RoundingMode::Nearest => RoundingStrategy::MidpointAwayFromZero,
+        };
+        (units.round_dp_with_strategy(0, strategy) * self.step).normalize()
+    }
+}
+
+/// A whole compiled rule set: every tariff of one file or package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CompiledRules {
+    /// The tariffs, in source order.
+    pub tariffs: Vec<Tariff>,
+}
+
+impl CompiledRules {
+    /// The tariff with this exact name.
+    pub fn tariff(&self, name: &str) -> Option<&Tariff> {
+        self.tariffs.iter().find(|tariff| tariff.name == name)
+    }
+}
+
+/// One tariff (a plan on a utility's tariff sheet).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tariff {
+    /// The plan's name as written in the rule file.
+    pub name: String,
+    /// Where the tariff block starts.
+    pub origin: RuleRef,
+    /// Billing currency.
+    pub currency: Currency,
+    /// Holidays and time zone.
+    pub calendar: Calendar,
+    /// Interval length of the meter data the tariff is settled on, in minutes (15, 30 or 60).
+    pub interval_minutes: u32,
+    /// Seasons; together they cover every day of the year exactly once (may be empty).
+    pub seasons: Vec<Season>,
+    /// Time-of-use periods; every interval falls in exactly one (empty: no TOU).
+    pub periods: Vec<Period>,
+    /// Demand (basic) charges, if the plan has any.
+    pub demand: Option<Demand>,
+    /// Energy charge, if the plan has one.
+    pub energy: Option<EnergyCharge>,
+    /// Index-linked adjustments per kWh (fuel cost, market price), in source order.
+    pub adjustments: Vec<Adjustment>,
+    /// Per-kWh surcharges (renewable energy levy), in source order.
+    pub surcharges: Vec<Surcharge>,
+    /// Fixed monthly charges.
+    pub fixed_charges: Vec<FixedCharge>,
+    /// Minimum monthly bill before tax.
+    pub minimum_bill: Option<MinimumBill>,
+    /// Consumption or sales tax.
+    pub tax: Option<Tax>,
+    /// Default rounding of line items and of the total.
+    pub rounding: RoundingPolicy,
+    /// The period in which the package declares the tariff valid (from, until exclusive).
+    pub validity: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// How a tariff rounds: each line (unless the line has its own rule), and the total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct RoundingPolicy {
+    /// Rounding of every line item that has no rounding of its own.
+    pub each_line: Option<(Rounding, RuleRef)>,
+    /// Rounding of the total; the difference is shown as a "rounding" line.
+    pub total: Option<(Rounding, RuleRef)>,
+}
+
+/// Which calendar decides holidays, and the tariff's time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calendar {
+    /// The holiday rules.
+    pub kind: CalendarKind,
+    /// IANA time zone of interval labels (e.g. `Asia/Tokyo`).
+    pub time_zone: String,
+    /// Extra holidays the package declares (e.g. utility year-end days).
+    pub added: Vec<NaiveDate>,
+    /// Days the package declares not to be holidays although the rules say so.
+    pub removed: Vec<NaiveDate>,
+}
+
+/// Holiday rules of a [`Calendar`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CalendarKind {
+    /// Japanese national holidays by rule (1948–2150).
+    Japan,
+    /// No holidays at all: only Saturdays and Sundays are non-working days.
+    WeekendsOnly,
+}
+
+impl Calendar {
+    /// Is `date` a holiday under this calendar (weekends are not holidays as such)?
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use voltlex_dsl::rules::{Calendar, CalendarKind};
+    /// let calendar = Calendar { kind: CalendarKind::WeekendsOnly, time_zone: "UTC".into(),
+    ///     added: vec![NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()], removed: vec![] };
+    /// assert!(calendar.is_holiday(NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()));
+    /// assert!(!calendar.is_holiday(NaiveDate::from_ymd_opt(2025, 12, 30).unwrap()));
+    /// ```
+    pub fn is_holiday(&self, date: NaiveDate) -> bool {
+        if self.added.contains(&date) {
+            return true;
+        }
+        if self.removed.contains(&date) {
+            return false;
+        }
+        match self.kind {
+            CalendarKind::Japan => japan::holiday_name(date).is_some(),
+            CalendarKind::WeekendsOnly => false,
+        }
+    }
+
+    /// Does `date` belong to `days` under this calendar?
+    pub fn matches(&self, days: DaySet, date: NaiveDate) -> bool {
+        let weekday = date.weekday();
+        let weekend = matches!(weekday, Weekday::Sat | Weekday::Sun);
+        match days {
+            DaySet::EveryDay => true,
+            DaySet::Weekdays => !weekend && !self.is_holiday(date),
+            DaySet::Weekends => weekend,
+            DaySet::Saturdays => weekday == Weekday::Sat,
+            DaySet::Sundays => weekday == Weekday::Sun,
+            DaySet::Holidays => self.is_holiday(date),
+            DaySet::WeekendsAndHolidays => weekend || self.is_holiday(date),
+        }
+    }
+}
+
+/// A set of days a time-of-use period applies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DaySet {
+    /// Every day.
+    EveryDay,
+    /// Monday to Friday, holidays excluded (business days).
+    Weekdays,
+    /// Saturdays and Sundays.
+    Weekends,
+    /// Saturdays.
+    Saturdays,
+    /// Sundays.
+    Sundays,
+    /// The calendar's holidays.
+    Holidays,
+    /// Saturdays, Sundays and holidays.
+    WeekendsAndHolidays,
+}
+
+/// A day of the year as month and day (for seasons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MonthDay {
+    /// 1–12.
+    pub month: u32,
+    /// 1–31.
+    pub day: u32,
+}
+
+impl MonthDay {
+    /// The month-day of a date.
+    pub fn of(date: NaiveDate) -> Self {
+        MonthDay {
+            month: date.month(),
+            day: date.day(),
+        }
+    }
+}
+
+/// A season: the days of the year from `start` to `end` inclusive (may wrap the new year).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Season {
+    /// Name as written (`summer`).
+    pub name: String,
+    /// Inclusive ranges of days; a range with `start > end` wraps over the year end.
+    pub ranges: Vec<(MonthDay, MonthDay)>,
+    /// Where it is declared.
+    pub origin: RuleRef,
+}
+
+impl Season {
+    /// Does the season contain `date`?
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        let day = MonthDay::of(date);
+        self.ranges.iter().any(|&(start, end)| {
+            if start <= end {
+                start <= day && day <= end
+            } else {
+                day >= start || day <= end
+            }
+        })
+    }
+}
+
+/// A time range within a day, in minutes after midnight: `[start, end)`; `end` may be 1440.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    /// Start minute, 0–1439.
+    pub start_minute: u32,
+    /// End minute (exclusive), 1–1440, greater than start (wrapping ranges are split by lowering).
+    pub end_minute: u32,
+}
+
+/// One `days [times] [in seasons]` condition of a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodClause {
+    /// Which days.
+    pub days: Vec<DaySet>,
+    /// Which times of those days; empty means all day.
+    pub times: Vec<TimeRange>,
+    /// In which seasons (names); empty means all year.
+    pub seasons: Vec<String>,
+}
+
+/// How a period's intervals are chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PeriodRule {
+    /// Any of the clauses, minus the intervals of the named periods.
+    When {
+        /// Alternatives.
+        clauses: Vec<PeriodClause>,
+        /// Periods whose intervals are taken out.
+        except: Vec<String>,
+    },
+    /// Every interval in no other period.
+    Otherwise,
+}
+
+/// A time-of-use period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Period {
+    /// Name as written (`peak`).
+    pub name: String,
+    /// Selection rule.
+    pub rule: PeriodRule,
+    /// Where it is declared.
+    pub origin: RuleRef,
+}
+
+impl Tariff {
+    /// The season of `date` (`None` when the tariff has no seasons).
+    pub fn season_of(&self, date: NaiveDate) -> Option<&Season> {
+        self.seasons.iter().find(|season| season.contains(date))
+    }
+
+    /// The index into [`Tariff::periods`] of the period an interval starting at `start`
+    /// falls in, or `None` when the tariff has no periods or (for unchecked rules) none matches.
+    ///
+    /// The checker has proven that exactly one period matches every interval.
+    pub fn period_of(&self, start: NaiveDateTime) -> Option<usize> {
+        let mut fallback = None;
+        for (index, period) in self.periods.iter().enumerate() {
+            match &period.rule {
+                PeriodRule::Otherwise => fallback = Some(index),
+                PeriodRule::When { .. } => {
+                    if self.period_matches(index, start, 0) {
+                        return Some(index);
+                    }
+                }
+            }
+        }
+        fallback
+    }
+
+    /// Does the period at `index` (not `otherwise`) contain the interval starting at `start`?
+    /// `depth` guards against cyclic `except` chains in unchecked rules.
+    pub fn period_matches(&self, index: usize, start: NaiveDateTime, depth: usize) -> bool {
+        let PeriodRule::When { clauses, except } = &self.periods[index].rule else {
+            return false;
+        };
+        if depth > self.periods.len() {
+            return false;
+        }
+        let date = start.date();
+        let minute = start.hour() * 60 + start.minute();
+        let season = self.season_of(date).map(|season| season.name.as_str());
+        let hit = clauses.iter().any(|clause| {
+            clause
+                .days
+                .iter()
+                .any(|&days| self.calendar.matches(days, date))
+                && (clause.times.is_empty()
+                    || clause
+                        .times
+                        .iter()
+                        .any(|t| t.start_minute <= minute && minute < t.end_minute))
+                && (clause.seasons.is_empty()
+                    || season.is_some_and(|s| clause.seasons.iter().any(|c| c == s)))
+        });
+        hit && !except.iter().any(|name| {
+            self.periods
+                .iter()
+                .position(|p| &p.name == name)
+                .is_some_and(|other| self.period_matches(other, start, depth + 1))
+        })
+    }
+}
+
+/// How the month's contract (billing) demand is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ContractDemand {
+    /// 実量制: the largest monthly peak over this month and the previous `months − 1`.
+    /// Before supply has run that long (new supply), the largest since supply began.
+    Ratchet {
+        /// Window length including the billing month (12 in Japan).
+        months: u32,
+    },
+    /// The month's own peak only.
+    MonthlyPeak,
+    /// A contract value agreed with the utility (sites of 500 kW and more), given at billing.
+    Agreed,
+}
+
+/// Power-factor adjustment of the basic charge: each point of power factor above `base`
+/// lowers it by `step`, each point below raises it (Japan: base 85 %, step 1 %).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerFactorRule {
+    /// Base power factor as a fraction (0.85).
+    pub base: Decimal,
+    /// Change of the basic charge per percentage point, as a fraction (0.01).
+    pub step: Decimal,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+/// A demand-charge holiday: no demand charge before `waived_until`, then a phase-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemandHoliday {
+    /// First day the demand charge applies again (in any share).
+    pub waived_until: NaiveDate,
+    /// Share of the demand charge from each date on (fractions, non-decreasing, the first on
+    /// or after `waived_until`); empty means 100 % from `waived_until`.
+    pub phase_in: Vec<(NaiveDate, Decimal)>,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+impl DemandHoliday {
+    /// Share of the demand charge billed for a month starting on `month_start` (0 to 1).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use rust_decimal::Decimal;
+    /// use voltlex_dsl::rules::{DemandHoliday, RuleRef};
+    /// let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+    /// let holiday = DemandHoliday { waived_until: d(2027, 4),
+    ///     phase_in: vec![(d(2027, 4), Decimal::new(50, 2)), (d(2028, 4), Decimal::ONE)],
+    ///     origin: RuleRef::default() };
+    /// assert_eq!(holiday.share_at(d(2027, 3)), Decimal::ZERO);
+    /// assert_eq!(holiday.share_at(d(2027, 9)), Decimal::new(50, 2));
+    /// assert_eq!(holiday.share_at(d(2028, 4)), Decimal::ONE);
+    /// ```
+    pub fn share_at(&self, month_start: NaiveDate) -> Decimal {
+        if month_start < self.waived_until {
+            return Decimal::ZERO;
+        }
+        self.phase_in
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= month_start)
+            .map_or(Decimal::ONE, |&(_, share)| share)
+    }
+}
+
+/// A subscription in the PG&E Business EV style: the customer buys demand in blocks each
+/// month and pays per kW of the month's peak above the blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// Size of one block, kW.
+    pub block_kw: f64,
+    /// Price of one block per month.
+    pub block_price: Timeline<Decimal>,
+    /// Price per kW of peak demand above the subscribed level.
+    pub overage_per_kw: Timeline<Decimal>,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+/// The demand (basic) charge rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Demand {
+    /// Where the demand block starts.
+    pub origin: RuleRef,
+    /// Demand is the average kW over intervals of this length (minutes).
+    pub interval_minutes: u32,
+    /// How the month's contract demand is found.
+    pub contract: ContractDemand,
+    /// Price per kW of contract demand per month, if the plan charges per kW.
+    pub charge_per_kw: Option<Timeline<Decimal>>,
+    /// Power-factor adjustment of that charge.
+    pub power_factor: Option<PowerFactorRule>,
+    /// Demand-charge holiday and phase-in.
+    pub holiday: Option<DemandHoliday>,
+    /// Subscription blocks with overage, if the plan sells demand that way.
+    pub subscription: Option<Subscription>,
+    /// Rounding of the demand lines (else the tariff's `each_line`).
+    pub rounding: Option<Rounding>,
+}
+
+/// A per-kWh rate for one season or one time-of-use period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyedRate {
+    /// Season or period name.
+    pub key: String,
+    /// Price per kWh.
+    pub rate: Timeline<Decimal>,
+}
+
+/// One block of a tiered (block) energy rate: the month's kWh up to `up_to_kwh` (cumulative).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tier {
+    /// Cumulative upper bound of the block in kWh; `None` for the last, open block.
+    pub up_to_kwh: Option<f64>,
+    /// Price per kWh in the block.
+    pub rate: Timeline<Decimal>,
+}
+
+/// How energy is priced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EnergyPricing {
+    /// One price for every kWh.
+    Flat(Timeline<Decimal>),
+    /// A price per season (keys cover all seasons).
+    BySeason(Vec<KeyedRate>),
+    /// A price per time-of-use period (keys cover all periods).
+    ByPeriod(Vec<KeyedRate>),
+    /// Block prices on the month's total kWh.
+    Tiered(Vec<Tier>),
+}
+
+/// The energy charge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnergyCharge {
+    /// Pricing.
+    pub pricing: EnergyPricing,
+    /// Where declared.
+    pub origin: RuleRef,
+    /// Rounding of the energy lines (else the tariff's `each_line`).
+    pub rounding: Option<Rounding>,
+}
+
+/// How an adjustment turns its index into a price per kWh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdjustmentMode {
+    /// One unit price for the month: share × (mean of the index over the window − baseline).
+    Monthly,
+    /// Each interval at its own index value: Σ kWh × share × (index − baseline).
+    PerInterval,
+}
+
+/// An index-linked adjustment charged per kWh (fuel-cost adjustment, market-price adjustment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adjustment {
+    /// Name as written (`fuel_cost`).
+    pub name: String,
+    /// The index series it reads, supplied at billing time (`--index NAME=FILE`).
+    pub index: String,
+    /// The window ends `lag_months` before the billing month (0: the billing month itself).
+    pub lag_months: u32,
+    /// Length of the averaging window in months (1: a single month).
+    pub average_months: u32,
+    /// Monthly unit price or per-interval pricing.
+    pub mode: AdjustmentMode,
+    /// Share of the index movement passed through (1 = 100 %).
+    pub share: Decimal,
+    /// Baseline the index is measured against (price per kWh).
+    pub baseline: Timeline<Decimal>,
+    /// Rounding of the unit price before it is multiplied by kWh.
+    pub unit_rounding: Option<Rounding>,
+    /// Rounding of the line (else the tariff's `each_line`).
+    pub rounding: Option<Rounding>,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+/// A per-kWh surcharge with its own validity (renewable energy levy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Surcharge {
+    /// Name as written (`renewable`).
+    pub name: String,
+    /// Price per kWh.
+    pub rate: Timeline<Decimal>,
+    /// Rounding of the line (else the tariff's `each_line`).
+    pub rounding: Option<Rounding>,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+/// A fixed charge per month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FixedCharge {
+    /// Name as written (`customer`).
+    pub name: String,
+    /// Amount per month.
+    pub amount: Timeline<Decimal>,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+/// A minimum monthly bill (before tax): a shortfall is billed as a top-up line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinimumBill {
+    /// Minimum per month.
+    pub amount: Timeline<Decimal>,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+/// A tax on the bill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tax {
+    /// Name as written (`consumption`).
+    pub name: String,
+    /// Rate as a fraction (0.10).
+    pub rate: Decimal,
+    /// `true`: the tariff's prices already include the tax (Japanese published prices); the
+    /// bill shows the tax contained as an informational line. `false`: the tax is added.
+    pub included: bool,
+    /// Where declared.
+    pub origin: RuleRef,
+}

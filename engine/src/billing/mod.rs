@@ -1,0 +1,1 @@
+//! Monthly bills from interval data under a compiled tariff (being written).

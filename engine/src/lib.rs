@@ -1,0 +1,5 @@
+//! voltlex-engine: physics and money. Bills interval meter data under compiled tariff rules.
+pub mod billing;
+pub mod inputs;
+pub mod month;
+pub mod read;

@@ -1,0 +1,1 @@
+//! Readers for the files a bill needs (being written).
