@@ -1,1 +1,323 @@
-fn main(){}
+//! The `voltlex` command line: check rule files, bill meter data, run golden tests.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use voltlex::golden;
+use voltlex::report;
+use voltlex::request::{BillRequest, PowerFactorSource, RequestError};
+use voltlex_dsl::diagnostic::{codes, Severity};
+use voltlex_engine::month::YearMonth;
+
+#[derive(Parser)]
+#[command(
+    name = "voltlex",
+    version,
+    about = "Tariff rules in, bills out: check .vlx rule files and bill interval meter data."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check rule files or packages; exit 1 if any has errors.
+    Check {
+        /// `.vlx` files or package folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// `human` (compiler-style) or `json` (one object per diagnostic, for editors and CI).
+        #[arg(long, value_enum, default_value = "human")]
+        format: CheckFormat,
+    },
+    /// Bill interval meter data under a tariff.
+    Bill(BillArgs),
+    /// Show how every line of one month's bill was computed.
+    Explain {
+        #[command(flatten)]
+        bill: BillArgs,
+        /// The month to explain (YYYY-MM); default the first month billed.
+        #[arg(long)]
+        month: Option<YearMonth>,
+    },
+    /// Run a package's golden bills (`tests/*.toml`).
+    Test {
+        /// Package folders.
+        #[arg(required = true)]
+        packages: Vec<PathBuf>,
+    },
+    /// Explain a diagnostic code, e.g. `voltlex explain-error E0204`; without a code, list all.
+    ExplainError {
+        /// The code.
+        code: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum BillFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(clap::Args)]
+struct BillArgs {
+    /// A `.vlx` file or a package folder.
+    #[arg(long)]
+    rules: PathBuf,
+    /// The tariff's name (may be left out when the rules hold one tariff).
+    #[arg(long)]
+    tariff: Option<String>,
+    /// Interval data CSV: `timestamp,kw` or `timestamp,kwh`, labelled by interval start.
+    #[arg(long)]
+    load: PathBuf,
+    /// Prior months' peaks for the ratchet: CSV `month,peak_kw`.
+    #[arg(long)]
+    history: Option<PathBuf>,
+    /// First month of supply (YYYY-MM): no history is needed before it.
+    #[arg(long)]
+    supply_start: Option<YearMonth>,
+    /// Power factor: a percentage for every month (`98`) or a CSV `month,power_factor`.
+    #[arg(long)]
+    pf: Option<String>,
+    /// An index series, `NAME=FILE` (a `month,value` CSV or a JEPX spot_summary CSV); repeat
+    /// the flag for more series, or for more files of one series.
+    #[arg(long = "index", value_name = "NAME=FILE")]
+    indices: Vec<String>,
+    /// Agreed contract demand in kW (tariffs with `contract = agreed`).
+    #[arg(long)]
+    contract_kw: Option<f64>,
+    /// Subscribed demand in kW (subscription tariffs; default: the cheapest level each month).
+    #[arg(long)]
+    subscription_kw: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: BillFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+impl BillArgs {
+    fn request(&self) -> anyhow::Result<BillRequest> {
+        let mut indices: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+        for spec in &self.indices {
+            let (name, file) = spec
+                .split_once('=')
+                .filter(|(n, f)| !n.is_empty() && !f.is_empty())
+                .ok_or_else(|| anyhow!("--index expects NAME=FILE (e.g. jepx-tokyo=spot_summary_2024.csv), found {spec:?}"))?;
+            indices
+                .entry(name.to_string())
+                .or_default()
+                .push(PathBuf::from(file));
+        }
+        Ok(BillRequest {
+            rules: self.rules.clone(),
+            tariff: self.tariff.clone(),
+            load: self.load.clone(),
+            history: self.history.clone(),
+            supply_start: self.supply_start,
+            power_factor: self.pf.as_deref().map(PowerFactorSource::parse),
+            indices,
+            contract_kw: self.contract_kw,
+            subscription_kw: self.subscription_kw,
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check { paths, format } => check(&paths, format),
+        Command::Bill(args) => {
+            let Some(run) = bill(&args)? else {
+                return Ok(ExitCode::from(1));
+            };
+            let text = match args.format {
+                BillFormat::Table => report::to_table(&run),
+                BillFormat::Json => serde_json::to_string_pretty(&report::to_json(&run))? + "\n",
+                BillFormat::Csv => report::to_csv(&run),
+            };
+            emit(&text, args.output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { bill: args, month } => {
+            let Some(run) = bill(&args)? else {
+                return Ok(ExitCode::from(1));
+            };
+            let chosen = match month {
+                Some(m) => run.months.iter().find(|b| b.month == m).ok_or_else(|| {
+                    anyhow!(
+                        "no bill for {m}: the load covers {}",
+                        run.months
+                            .iter()
+                            .map(|b| b.month.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?,
+                None => run
+                    .months
+                    .first()
+                    .ok_or_else(|| anyhow!("the load covers no whole month"))?,
+            };
+            emit(&report::explain(&run, chosen), args.output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Test { packages } => test(&packages),
+        Command::ExplainError { code } => {
+            match code {
+                Some(code) => {
+                    let (title, text) = codes::explain(&code).ok_or_else(|| {
+                        anyhow!(
+                            "no diagnostic code {code:?}; `voltlex explain-error` lists them all"
+                        )
+                    })?;
+                    println!("{}: {title}\n\n{text}", code.to_uppercase());
+                }
+                None => {
+                    for (code, title, _) in codes::ALL {
+                        println!("{code}  {title}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<ExitCode> {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut failed = false;
+    let mut json_out = Vec::new();
+    for path in paths {
+        let compilation = voltlex_dsl::compile_path(path)?;
+        failed |= compilation.has_errors();
+        match format {
+            CheckFormat::Human => {
+                eprint!("{}", compilation.render_diagnostics(color));
+                if !compilation.has_errors() {
+                    let names: Vec<String> = compilation
+                        .rules
+                        .tariffs
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.name))
+                        .collect();
+                    println!(
+                        "{}: ok ({} tariff{}: {})",
+                        path.display(),
+                        names.len(),
+                        if names.len() == 1 { "" } else { "s" },
+                        names.join(", ")
+                    );
+                }
+            }
+            CheckFormat::Json => {
+                for d in &compilation.diagnostics {
+                    let file = compilation.sources.file(d.span.file);
+                    let (line, column) = file.line_column(d.span.start);
+                    let (end_line, end_column) = file.line_column(d.span.end);
+                    json_out.push(serde_json::json!({
+                        "file": file.name,
+                        "line": line, "column": column,
+                        "end_line": end_line, "end_column": end_column,
+                        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                        "code": d.code,
+                        "message": d.message,
+                        "help": d.help,
+                    }));
+                }
+            }
+        }
+    }
+    if let CheckFormat::Json = format {
+        println!("{}", serde_json::to_string_pretty(&json_out)?);
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Bills; `None` after printing diagnostics when the rules have errors.
+fn bill(args: &BillArgs) -> anyhow::Result<Option<voltlex_engine::billing::BillRun>> {
+    let request = args.request()?;
+    match request.run() {
+        Ok((_, run)) => Ok(Some(run)),
+        Err(RequestError::Rules(path, compilation)) => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", compilation.render_diagnostics(color));
+            eprintln!(
+                "error: the rules in {} have errors; nothing was billed",
+                path.display()
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn test(packages: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for package in packages {
+        let files = golden::test_files(package)
+            .with_context(|| format!("cannot list the golden tests of {}", package.display()))?;
+        if files.is_empty() {
+            println!("{}: no golden tests in tests/", package.display());
+            failed += 1;
+            continue;
+        }
+        for file in files {
+            let outcome = golden::run_test(package, &file);
+            if outcome.passed() {
+                passed += 1;
+                println!("test {} ... ok ({} checks)", file.display(), outcome.checks);
+            } else {
+                failed += 1;
+                println!("test {} ... FAILED", file.display());
+                for failure in &outcome.failures {
+                    println!("    {}", failure.replace('\n', "\n    "));
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Prints, or writes to a temporary file beside `path` and renames it into place.
+fn emit(text: &str, path: Option<&Path>) -> anyhow::Result<()> {
+    match path {
+        None => {
+            std::io::stdout().write_all(text.as_bytes())?;
+            Ok(())
+        }
+        Some(path) => voltlex::write_atomically(path, text.as_bytes()),
+    }
+}

@@ -291,18 +291,44 @@ impl Calendar {
         }
     }
 
-    /// Does `date` belong to `days` under this calendar?
-    pub fn matches(&self, days: DaySet, date: NaiveDate) -> bool {
-        let weekday = date.weekday();
-        let weekend = matches!(weekday, Weekday::Sat | Weekday::Sun);
-        match days {
+    /// The facts about `date` that time-of-use periods depend on.
+    pub fn day_facts(&self, date: NaiveDate) -> DayFacts {
+        DayFacts {
+            weekday: date.weekday(),
+            holiday: self.is_holiday(date),
+        }
+    }
+}
+
+/// What a period clause needs to know about a day: its weekday and whether it is a holiday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayFacts {
+    /// Day of the week.
+    pub weekday: Weekday,
+    /// A holiday under the tariff's calendar.
+    pub holiday: bool,
+}
+
+impl DaySet {
+    /// Does a day with these facts belong to the set?
+    ///
+    /// ```
+    /// use chrono::Weekday;
+    /// use voltlex_dsl::rules::{DayFacts, DaySet};
+    /// let holiday_monday = DayFacts { weekday: Weekday::Mon, holiday: true };
+    /// assert!(!DaySet::Weekdays.contains(holiday_monday));
+    /// assert!(DaySet::WeekendsAndHolidays.contains(holiday_monday));
+    /// ```
+    pub fn contains(self, day: DayFacts) -> bool {
+        let weekend = matches!(day.weekday, Weekday::Sat | Weekday::Sun);
+        match self {
             DaySet::EveryDay => true,
-            DaySet::Weekdays => !weekend && !self.is_holiday(date),
+            DaySet::Weekdays => !weekend && !day.holiday,
             DaySet::Weekends => weekend,
-            DaySet::Saturdays => weekday == Weekday::Sat,
-            DaySet::Sundays => weekday == Weekday::Sun,
-            DaySet::Holidays => self.is_holiday(date),
-            DaySet::WeekendsAndHolidays => weekend || self.is_holiday(date),
+            DaySet::Saturdays => day.weekday == Weekday::Sat,
+            DaySet::Sundays => day.weekday == Weekday::Sun,
+            DaySet::Holidays => day.holiday,
+            DaySet::WeekendsAndHolidays => weekend || day.holiday,
         }
     }
 }
@@ -415,6 +441,21 @@ pub struct Period {
     pub origin: RuleRef,
 }
 
+impl PeriodClause {
+    /// Does the clause hold for an interval starting `minute` minutes after midnight on a
+    /// day with these facts, in the named season?
+    pub fn matches(&self, day: DayFacts, minute: u32, season: Option<&str>) -> bool {
+        self.days.iter().any(|days| days.contains(day))
+            && (self.times.is_empty()
+                || self
+                    .times
+                    .iter()
+                    .any(|t| t.start_minute <= minute && minute < t.end_minute))
+            && (self.seasons.is_empty()
+                || season.is_some_and(|s| self.seasons.iter().any(|c| c == s)))
+    }
+}
+
 impl Tariff {
     /// The season of `date` (`None` when the tariff has no seasons).
     pub fn season_of(&self, date: NaiveDate) -> Option<&Season> {
@@ -422,56 +463,64 @@ impl Tariff {
     }
 
     /// The index into [`Tariff::periods`] of the period an interval starting at `start`
-    /// falls in, or `None` when the tariff has no periods or (for unchecked rules) none matches.
+    /// falls in, or `None` when the tariff has no periods.
     ///
     /// The checker has proven that exactly one period matches every interval.
     pub fn period_of(&self, start: NaiveDateTime) -> Option<usize> {
-        let mut fallback = None;
-        for (index, period) in self.periods.iter().enumerate() {
-            match &period.rule {
-                PeriodRule::Otherwise => fallback = Some(index),
-                PeriodRule::When { .. } => {
-                    if self.period_matches(index, start, 0) {
-                        return Some(index);
-                    }
+        let date = start.date();
+        let season = self.season_of(date).map(|season| season.name.as_str());
+        let minute = start.hour() * 60 + start.minute();
+        period_at(&self.periods, self.calendar.day_facts(date), minute, season)
+    }
+}
+
+/// The period an interval falls in, from the facts of its day: the first `When` period that
+/// matches, else the `otherwise` period. Shared by the engine and the checker's coverage proof.
+pub fn period_at(
+    periods: &[Period],
+    day: DayFacts,
+    minute: u32,
+    season: Option<&str>,
+) -> Option<usize> {
+    let mut fallback = None;
+    for index in 0..periods.len() {
+        match periods[index].rule {
+            PeriodRule::Otherwise => fallback = Some(index),
+            PeriodRule::When { .. } => {
+                if period_matches(periods, index, day, minute, season, 0) {
+                    return Some(index);
                 }
             }
         }
-        fallback
     }
+    fallback
+}
 
-    /// Does the period at `index` (not `otherwise`) contain the interval starting at `start`?
-    /// `depth` guards against cyclic `except` chains in unchecked rules.
-    pub fn period_matches(&self, index: usize, start: NaiveDateTime, depth: usize) -> bool {
-        let PeriodRule::When { clauses, except } = &self.periods[index].rule else {
-            return false;
-        };
-        if depth > self.periods.len() {
-            return false;
-        }
-        let date = start.date();
-        let minute = start.hour() * 60 + start.minute();
-        let season = self.season_of(date).map(|season| season.name.as_str());
-        let hit = clauses.iter().any(|clause| {
-            clause
-                .days
-                .iter()
-                .any(|&days| self.calendar.matches(days, date))
-                && (clause.times.is_empty()
-                    || clause
-                        .times
-                        .iter()
-                        .any(|t| t.start_minute <= minute && minute < t.end_minute))
-                && (clause.seasons.is_empty()
-                    || season.is_some_and(|s| clause.seasons.iter().any(|c| c == s)))
-        });
-        hit && !except.iter().any(|name| {
-            self.periods
+/// Does the `When` period at `index` hold (its clauses, minus its `except` periods)?
+/// `depth` stops cyclic `except` chains in unchecked rules.
+pub fn period_matches(
+    periods: &[Period],
+    index: usize,
+    day: DayFacts,
+    minute: u32,
+    season: Option<&str>,
+    depth: usize,
+) -> bool {
+    let PeriodRule::When { clauses, except } = &periods[index].rule else {
+        return false;
+    };
+    if depth > periods.len() {
+        return false;
+    }
+    clauses
+        .iter()
+        .any(|clause| clause.matches(day, minute, season))
+        && !except.iter().any(|name| {
+            periods
                 .iter()
                 .position(|p| &p.name == name)
-                .is_some_and(|other| self.period_matches(other, start, depth + 1))
+                .is_some_and(|other| period_matches(periods, other, day, minute, season, depth + 1))
         })
-    }
 }
 
 /// How the month's contract (billing) demand is set.

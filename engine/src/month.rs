@@ -27,7 +27,9 @@ pub struct YearMonth {
 impl YearMonth {
     /// A month; `None` unless `month` is 1–12.
     pub fn new(year: i32, month: u32) -> Option<Self> {
-        (1..=12).contains(&month).then_some(YearMonth { year, month })
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
 
     /// The month a date lies in.
@@ -100,9 +102,7 @@ impl FromStr for YearMonth {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let error = || ParseMonthError(text.to_string());
         let trimmed = text.trim();
-        let (year, month) = trimmed
-            .split_once(['-', '/'])
-            .ok_or_else(error)?;
+        let (year, month) = trimmed.split_once(['-', '/']).ok_or_else(error)?;
         let year: i32 = year.parse().map_err(|_| error())?;
         let month: u32 = month.parse().map_err(|_| error())?;
         YearMonth::new(year, month).ok_or_else(error)

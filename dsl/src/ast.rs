@@ -1,0 +1,314 @@
+//! The syntax tree: what the text says, with the byte span of every piece, before any
+//! meaning is checked. Numbers, dates and units are kept as written; the checker reads them.
+
+use crate::source::{FileId, Span};
+
+/// A piece of text and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// One parsed rule file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleFile {
+    /// The file it came from.
+    pub file: FileId,
+    /// Its tariffs, in order.
+    pub tariffs: Vec<TariffDecl>,
+}
+
+/// `tariff "name" { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TariffDecl {
+    /// The quoted name.
+    pub name: Spanned<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// Its items in order.
+    pub items: Vec<Item>,
+}
+
+/// A number with its unit as written: `16.56 JPY/kWh`, `3 months`, `85%`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quantity {
+    /// The number's text (may hold `_` separators).
+    pub number: Spanned<String>,
+    /// The unit's atoms in order (`["JPY", "kW", "month"]` for `JPY/kW per month`).
+    pub unit: Vec<Spanned<String>>,
+    /// The unit as written.
+    pub unit_text: Spanned<String>,
+    /// The whole quantity.
+    pub span: Span,
+}
+
+/// One value of a timeline and the date it takes effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timed {
+    /// The value.
+    pub quantity: Quantity,
+    /// `from DATE`, as written.
+    pub from: Option<Spanned<String>>,
+}
+
+/// `VALUE [from DATE] {, VALUE from DATE} [until DATE]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    /// The values in written order.
+    pub steps: Vec<Timed>,
+    /// `until DATE`, as written.
+    pub until: Option<Spanned<String>>,
+    /// The whole timeline.
+    pub span: Span,
+}
+
+/// Rounding direction keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundMode {
+    /// `down`
+    Down,
+    /// `up`
+    Up,
+    /// `nearest`
+    Nearest,
+}
+
+/// `down|up|nearest to QUANTITY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundingSpec {
+    /// Direction.
+    pub mode: RoundMode,
+    /// The step (`1 JPY`, `0.01 JPY/kWh`).
+    pub step: Quantity,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// One end of a season range: `Jul` or `07-01`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeasonPoint {
+    /// A month name (`Jul`).
+    Month(Spanned<String>),
+    /// A month-day (`07-01`).
+    MonthDay(Spanned<String>),
+}
+
+/// A day set keyword of a period clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayWord {
+    /// `weekdays`
+    Weekdays,
+    /// `weekends`
+    Weekends,
+    /// `saturdays`
+    Saturdays,
+    /// `sundays`
+    Sundays,
+    /// `holidays`
+    Holidays,
+    /// `every day`
+    EveryDay,
+}
+
+/// `days [and days] [HH:MM..HH:MM, …] [in season, …]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodClause {
+    /// Day sets, joined by `and`.
+    pub days: Vec<Spanned<DayWord>>,
+    /// Time ranges as written (start, end).
+    pub times: Vec<(Spanned<String>, Spanned<String>)>,
+    /// Season names.
+    pub seasons: Vec<Spanned<String>>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// `name = clause or clause … [except p, q]` or `name = otherwise`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodDef {
+    /// The period's name.
+    pub name: Spanned<String>,
+    /// Alternatives; empty for `otherwise`.
+    pub clauses: Vec<PeriodClause>,
+    /// Periods taken out.
+    pub except: Vec<Spanned<String>>,
+    /// `true` for `otherwise`.
+    pub otherwise: bool,
+    /// The whole definition.
+    pub span: Span,
+}
+
+/// How contract demand is set, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContractSpec {
+    /// `max demand over N months`
+    Ratchet(Quantity),
+    /// `monthly peak`
+    MonthlyPeak,
+    /// `agreed`
+    Agreed,
+}
+
+/// An item of a `demand { … }` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DemandItem {
+    /// `interval 30 min`
+    Interval(Quantity),
+    /// `contract = …`
+    Contract(ContractSpec),
+    /// `charge TIMELINE`
+    Charge(Timeline),
+    /// `power_factor base Q step Q`
+    PowerFactor {
+        /// Base power factor.
+        base: Quantity,
+        /// Change per point.
+        step: Quantity,
+    },
+    /// `waived until DATE`
+    Waived(Spanned<String>),
+    /// `phase in TIMELINE`
+    PhaseIn(Timeline),
+    /// `subscription block Q at TIMELINE`
+    Subscription {
+        /// Block size.
+        block: Quantity,
+        /// Price per block per month.
+        price: Timeline,
+    },
+    /// `overage TIMELINE`
+    Overage(Timeline),
+    /// `round …`
+    Round(RoundingSpec),
+    /// An unrecognised statement.
+    Unknown(Spanned<String>),
+}
+
+/// The body of an `energy` item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnergyBody {
+    /// `energy TIMELINE`
+    Flat(Timeline),
+    /// `energy { key TIMELINE … }`
+    Keyed(Vec<(Spanned<String>, Timeline)>),
+    /// `energy tiers { up to Q at TIMELINE … rest at TIMELINE }`
+    Tiers(Vec<(Option<Quantity>, Timeline, Span)>),
+}
+
+/// A clause of an `adjustment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdjustmentClause {
+    /// `index "name"`
+    Index(Spanned<String>),
+    /// `lag N months`
+    Lag(Quantity),
+    /// `average [over] N months`
+    Average(Quantity),
+    /// `reflect P% [over TIMELINE]`
+    Reflect(Quantity, Option<Timeline>),
+    /// `per interval`
+    PerInterval,
+    /// `unit round …`
+    UnitRound(RoundingSpec),
+    /// `round …`
+    Round(RoundingSpec),
+}
+
+/// What a tariff-level `round` applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundTarget {
+    /// `round each line …`
+    EachLine,
+    /// `round total …`
+    Total,
+}
+
+/// One statement inside a tariff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemKind {
+    /// `currency JPY`
+    Currency(Spanned<String>),
+    /// `calendar japan [{ add D, …; remove D, … }]`
+    Calendar {
+        /// Calendar name.
+        name: Spanned<String>,
+        /// Added holidays.
+        add: Vec<Spanned<String>>,
+        /// Removed holidays.
+        remove: Vec<Spanned<String>>,
+    },
+    /// `timezone "Asia/Tokyo"`
+    TimeZone(Spanned<String>),
+    /// `interval 30 min`
+    Interval(Quantity),
+    /// `season name = ranges | otherwise`
+    Season {
+        /// Season name.
+        name: Spanned<String>,
+        /// Ranges; `None` for `otherwise`.
+        ranges: Option<Vec<(SeasonPoint, SeasonPoint)>>,
+    },
+    /// `periods { … }`
+    Periods(Vec<PeriodDef>),
+    /// `demand { … }`
+    Demand(Vec<Spanned<DemandItem>>),
+    /// `energy …`
+    Energy {
+        /// Pricing.
+        body: EnergyBody,
+        /// Rounding of the energy lines.
+        rounding: Option<RoundingSpec>,
+    },
+    /// `adjustment name clauses`
+    Adjustment {
+        /// Name.
+        name: Spanned<String>,
+        /// Clauses.
+        clauses: Vec<Spanned<AdjustmentClause>>,
+    },
+    /// `surcharge name TIMELINE [round …]`
+    Surcharge {
+        /// Name.
+        name: Spanned<String>,
+        /// Rate.
+        rate: Timeline,
+        /// Rounding.
+        rounding: Option<RoundingSpec>,
+    },
+    /// `fixed name TIMELINE`
+    Fixed {
+        /// Name.
+        name: Spanned<String>,
+        /// Amount per month.
+        amount: Timeline,
+    },
+    /// `minimum TIMELINE`
+    Minimum(Timeline),
+    /// `tax name RATE included|added`
+    Tax {
+        /// Name.
+        name: Spanned<String>,
+        /// Rate.
+        rate: Quantity,
+        /// Prices include the tax.
+        included: bool,
+    },
+    /// `round each line|total …`
+    Round(RoundTarget, RoundingSpec),
+    /// A statement the grammar does not know (the first word, and the rest).
+    Unknown(Spanned<String>),
+}
+
+/// A statement with the span of its keyword and of the whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// What it says.
+    pub kind: ItemKind,
+    /// The leading keyword.
+    pub keyword: Span,
+    /// The whole statement.
+    pub span: Span,
+}

@@ -1,0 +1,625 @@
+//! Text to syntax tree: the pest grammar (`grammar.pest`) and the walk that builds [`ast`].
+//!
+//! A syntax error stops the file (pest does not recover); everything after parsing —
+//! unknown names, units, dates — is the checker's job and is reported all at once.
+
+use pest::iterators::Pair;
+use pest::Parser;
+
+use crate::ast::*;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::source::{FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct VlxParser;
+
+/// Parses one rule file.
+///
+/// ```
+/// use voltlex_dsl::source::SourceMap;
+/// use voltlex_dsl::syntax::parse;
+/// let mut sources = SourceMap::default();
+/// let id = sources.add("a.vlx", "tariff \"A\" { currency JPY energy 16.56 JPY/kWh }");
+/// let file = parse(id, &sources.file(id).text).unwrap();
+/// assert_eq!(file.tariffs[0].name.value, "A");
+/// assert_eq!(file.tariffs[0].items.len(), 2);
+/// ```
+pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
+    pest::set_call_limit(std::num::NonZeroUsize::new(5_000_000));
+    let mut pairs =
+        VlxParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(file, text, e)))?;
+    let root = pairs.next().expect("the file rule always yields one pair");
+    let walker = Walker { file };
+    let tariffs = root
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::tariff)
+        .map(|p| walker.tariff(p))
+        .collect();
+    Ok(RuleFile { file, tariffs })
+}
+
+/// What a grammar rule is called in an error message.
+fn describe_rule(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        EOI => "end of file",
+        tariff | k_tariff => "`tariff \"name\" { … }`",
+        tariff_item | unknown_item => "a tariff item (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round)",
+        demand_item => "a demand item (interval, contract, charge, power_factor, waived, phase in, subscription, overage, round)",
+        ident => "a name",
+        string => "a quoted string",
+        number => "a number",
+        date => "a date (YYYY-MM-DD)",
+        time => "a time (HH:MM)",
+        unit | unit_path | unit_atom => "a unit (e.g. JPY/kWh, kW, %, min, months)",
+        quantity => "a number with a unit",
+        timeline | timed => "a value with a unit (e.g. `16.56 JPY/kWh from 2025-04-01`)",
+        from_date | k_from => "`from DATE`",
+        until | k_until => "`until DATE`",
+        season_range | season_point | month_day | month_name => "a season range (e.g. `Jul..Sep` or `07-01..09-30`)",
+        k_otherwise => "`otherwise`",
+        period_def => "a period definition (`name = weekdays 08:00..22:00`)",
+        period_expr | period_clause | day_set | every_day => "days (weekdays, weekends, saturdays, sundays, holidays, every day)",
+        time_ranges | time_range => "a time range (HH:MM..HH:MM)",
+        contract_item | k_contract => "`contract = …`",
+        ratchet | monthly_peak | agreed | k_max | k_monthly | k_agreed => "`max demand over N months`, `monthly peak` or `agreed`",
+        energy_keyed | energy_tiers | keyed_rate | tier => "energy prices",
+        k_tiers => "`tiers`",
+        k_up | k_rest => "`up to N kWh at PRICE` or `rest at PRICE`",
+        adjustment_clause | index_clause | lag_clause | average_clause | reflect_clause
+        | per_interval | unit_round => "an adjustment clause (index, lag, average, reflect, per interval, unit round, round)",
+        rounding | round_mode | k_down | k_nearest => "`down`, `up` or `nearest`",
+        k_to => "`to`",
+        k_at => "`at`",
+        k_over => "`over`",
+        k_included | k_added => "`included` or `added`",
+        each_line | k_each | k_total => "`each line` or `total`",
+        k_base => "`base`",
+        k_step => "`step`",
+        k_in => "`in`",
+        k_and | k_or => "`and` / `or`",
+        k_except => "`except`",
+        _ => return None,
+    })
+}
+
+fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    let offset = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let found = found_token(text, offset);
+    let mut expected: Vec<&str> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|&r| describe_rule(r)).collect()
+        }
+        pest::error::ErrorVariant::CustomError { .. } => vec![],
+    };
+    expected.dedup();
+    let mut unique = Vec::new();
+    for e in expected {
+        if !unique.contains(&e) {
+            unique.push(e);
+        }
+    }
+    let expected_text = match unique.len() {
+        0 => "something else".to_string(),
+        1 => unique[0].to_string(),
+        _ => {
+            let (last, rest) = unique.split_last().expect("two or more");
+            format!("{} or {}", rest.join(", "), last)
+        }
+    };
+    let end = (offset + found.len().max(1)).min(text.len().max(offset));
+    let span = Span {
+        file,
+        start: offset,
+        end,
+    };
+    let found_text = if found.is_empty() {
+        "end of file".to_string()
+    } else {
+        format!("`{found}`")
+    };
+    Diagnostic::error(
+        codes::SYNTAX,
+        format!("expected {expected_text}, found {found_text}"),
+        span,
+        format!("expected {expected_text}"),
+    )
+}
+
+/// The word (or character) at `offset`, for "found …".
+fn found_token(text: &str, offset: usize) -> &str {
+    let rest = text.get(offset..).unwrap_or("");
+    let word_len = rest
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '/' | '%' | '-' | ':')))
+        .map_or(rest.len(), |(i, _)| i);
+    if word_len > 0 {
+        &rest[..word_len]
+    } else {
+        rest.chars().next().map_or("", |c| &rest[..c.len_utf8()])
+    }
+}
+
+struct Walker {
+    file: FileId,
+}
+
+impl Walker {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span {
+            file: self.file,
+            start: s.start(),
+            end: s.end(),
+        }
+    }
+
+    fn text(&self, pair: &Pair<Rule>) -> Spanned<String> {
+        Spanned {
+            value: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
+    }
+
+    fn string(&self, pair: Pair<Rule>) -> Spanned<String> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().map_or("", |p| p.as_str());
+        Spanned {
+            value: inner.to_string(),
+            span,
+        }
+    }
+
+    fn tariff(&self, pair: Pair<Rule>) -> TariffDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // keyword
+        let name = self.string(inner.next().expect("tariff has a name"));
+        let items = inner.map(|p| self.item(p)).collect();
+        TariffDecl { name, span, items }
+    }
+
+    fn item(&self, pair: Pair<Rule>) -> Item {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner().peekable();
+        let keyword = inner.peek().map_or(span, |p| self.span(p));
+        let kind = match rule {
+            Rule::unknown_item => {
+                let word = inner.next().expect("unknown item starts with a word");
+                ItemKind::Unknown(self.text(&word))
+            }
+            _ => {
+                inner.next(); // the keyword
+                let rest: Vec<Pair<Rule>> = inner.collect();
+                self.item_kind(rule, rest, span)
+            }
+        };
+        Item {
+            kind,
+            keyword,
+            span,
+        }
+    }
+
+    fn item_kind(&self, rule: Rule, rest: Vec<Pair<Rule>>, span: Span) -> ItemKind {
+        let mut it = rest.into_iter();
+        match rule {
+            Rule::currency_item => {
+                ItemKind::Currency(self.text(&it.next().expect("currency name")))
+            }
+            Rule::calendar_item => {
+                let name = self.text(&it.next().expect("calendar name"));
+                let (mut add, mut remove) = (Vec::new(), Vec::new());
+                if let Some(body) = it.next() {
+                    for entry in body.into_inner() {
+                        let mut parts = entry.into_inner();
+                        let verb = parts.next().expect("add or remove");
+                        let dates = parts.map(|d| self.text(&d));
+                        if verb.as_rule() == Rule::k_add {
+                            add.extend(dates);
+                        } else {
+                            remove.extend(dates);
+                        }
+                    }
+                }
+                ItemKind::Calendar { name, add, remove }
+            }
+            Rule::timezone_item => ItemKind::TimeZone(self.string(it.next().expect("zone"))),
+            Rule::interval_item => ItemKind::Interval(self.quantity(it.next().expect("quantity"))),
+            Rule::season_item => {
+                let name = self.text(&it.next().expect("season name"));
+                let first = it.next().expect("season body");
+                let ranges = if first.as_rule() == Rule::k_otherwise {
+                    None
+                } else {
+                    Some(
+                        std::iter::once(first)
+                            .chain(it)
+                            .map(|range| {
+                                let mut points = range.into_inner();
+                                let a = self.season_point(points.next().expect("start"));
+                                let b = self.season_point(points.next().expect("end"));
+                                (a, b)
+                            })
+                            .collect(),
+                    )
+                };
+                ItemKind::Season { name, ranges }
+            }
+            Rule::periods_block => ItemKind::Periods(it.map(|p| self.period_def(p)).collect()),
+            Rule::demand_block => ItemKind::Demand(it.map(|p| self.demand_item(p)).collect()),
+            Rule::energy_item => {
+                let body = it.next().expect("energy body");
+                let mut rounding = None;
+                let body = match body.as_rule() {
+                    Rule::timeline => {
+                        rounding = it.next().map(|r| self.round_clause(r));
+                        EnergyBody::Flat(self.timeline(body))
+                    }
+                    Rule::energy_keyed => {
+                        let mut keyed = Vec::new();
+                        for entry in body.into_inner() {
+                            if entry.as_rule() == Rule::round_clause {
+                                rounding = Some(self.round_clause(entry));
+                            } else {
+                                let mut parts = entry.into_inner();
+                                let key = self.text(&parts.next().expect("key"));
+                                keyed.push((key, self.timeline(parts.next().expect("rate"))));
+                            }
+                        }
+                        EnergyBody::Keyed(keyed)
+                    }
+                    _ => {
+                        let mut tiers = Vec::new();
+                        for entry in body.into_inner().skip(1) {
+                            if entry.as_rule() == Rule::round_clause {
+                                rounding = Some(self.round_clause(entry));
+                                continue;
+                            }
+                            let tier_span = self.span(&entry);
+                            let parts: Vec<Pair<Rule>> = entry.into_inner().collect();
+                            let limit = parts
+                                .iter()
+                                .find(|p| p.as_rule() == Rule::quantity)
+                                .map(|q| self.quantity(q.clone()));
+                            let rate = parts
+                                .into_iter()
+                                .find(|p| p.as_rule() == Rule::timeline)
+                                .expect("tier rate");
+                            tiers.push((limit, self.timeline(rate), tier_span));
+                        }
+                        EnergyBody::Tiers(tiers)
+                    }
+                };
+                ItemKind::Energy { body, rounding }
+            }
+            Rule::adjustment_item => {
+                let name = self.text(&it.next().expect("adjustment name"));
+                let clauses = it.map(|c| self.adjustment_clause(c)).collect();
+                ItemKind::Adjustment { name, clauses }
+            }
+            Rule::surcharge_item => {
+                let name = self.text(&it.next().expect("surcharge name"));
+                let rate = self.timeline(it.next().expect("surcharge rate"));
+                let rounding = it.next().map(|r| self.round_clause(r));
+                ItemKind::Surcharge {
+                    name,
+                    rate,
+                    rounding,
+                }
+            }
+            Rule::fixed_item => {
+                let name = self.text(&it.next().expect("fixed name"));
+                ItemKind::Fixed {
+                    name,
+                    amount: self.timeline(it.next().expect("amount")),
+                }
+            }
+            Rule::minimum_item => ItemKind::Minimum(self.timeline(it.next().expect("amount"))),
+            Rule::tax_item => {
+                let name = self.text(&it.next().expect("tax name"));
+                let rate = self.quantity(it.next().expect("rate"));
+                let included = it.next().is_some_and(|p| p.as_rule() == Rule::k_included);
+                ItemKind::Tax {
+                    name,
+                    rate,
+                    included,
+                }
+            }
+            Rule::round_item => {
+                let target = it.next().expect("round target");
+                let target = if target.as_rule() == Rule::each_line {
+                    RoundTarget::EachLine
+                } else {
+                    RoundTarget::Total
+                };
+                ItemKind::Round(target, self.rounding(it.next().expect("rounding")))
+            }
+            other => unreachable!("grammar rule {other:?} is not a tariff item (at {span:?})"),
+        }
+    }
+
+    fn season_point(&self, pair: Pair<Rule>) -> SeasonPoint {
+        let inner = pair.into_inner().next().expect("season point");
+        if inner.as_rule() == Rule::month_day {
+            SeasonPoint::MonthDay(self.text(&inner))
+        } else {
+            SeasonPoint::Month(self.text(&inner))
+        }
+    }
+
+    fn period_def(&self, pair: Pair<Rule>) -> PeriodDef {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.text(&inner.next().expect("period name"));
+        let body = inner.next().expect("period body");
+        if body.as_rule() == Rule::k_otherwise {
+            return PeriodDef {
+                name,
+                clauses: vec![],
+                except: vec![],
+                otherwise: true,
+                span,
+            };
+        }
+        let mut clauses = Vec::new();
+        let mut except = Vec::new();
+        for part in body.into_inner() {
+            match part.as_rule() {
+                Rule::period_clause => clauses.push(self.period_clause(part)),
+                Rule::except => except.extend(part.into_inner().skip(1).map(|p| self.text(&p))),
+                _ => {}
+            }
+        }
+        PeriodDef {
+            name,
+            clauses,
+            except,
+            otherwise: false,
+            span,
+        }
+    }
+
+    fn period_clause(&self, pair: Pair<Rule>) -> PeriodClause {
+        let span = self.span(&pair);
+        let mut clause = PeriodClause {
+            days: vec![],
+            times: vec![],
+            seasons: vec![],
+            span,
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::day_set => {
+                    let word = part.into_inner().next().expect("day word");
+                    let value = match word.as_rule() {
+                        Rule::k_weekdays => DayWord::Weekdays,
+                        Rule::k_weekends => DayWord::Weekends,
+                        Rule::k_saturdays => DayWord::Saturdays,
+                        Rule::k_sundays => DayWord::Sundays,
+                        Rule::k_holidays => DayWord::Holidays,
+                        _ => DayWord::EveryDay,
+                    };
+                    clause.days.push(Spanned {
+                        value,
+                        span: self.span(&word),
+                    });
+                }
+                Rule::time_ranges => {
+                    for range in part.into_inner() {
+                        let mut ends = range.into_inner();
+                        let a = self.text(&ends.next().expect("start"));
+                        let b = self.text(&ends.next().expect("end"));
+                        clause.times.push((a, b));
+                    }
+                }
+                Rule::in_seasons => clause
+                    .seasons
+                    .extend(part.into_inner().skip(1).map(|p| self.text(&p))),
+                _ => {}
+            }
+        }
+        clause
+    }
+
+    fn demand_item(&self, pair: Pair<Rule>) -> Spanned<DemandItem> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut it = pair.into_inner();
+        let value = match rule {
+            Rule::unknown_item => DemandItem::Unknown(self.text(&it.next().expect("word"))),
+            Rule::round_clause => {
+                it.next();
+                DemandItem::Round(self.rounding(it.next().expect("rounding")))
+            }
+            _ => {
+                it.next(); // keyword
+                match rule {
+                    Rule::interval_item => {
+                        DemandItem::Interval(self.quantity(it.next().expect("q")))
+                    }
+                    Rule::contract_item => {
+                        let spec = it.next().expect("contract spec");
+                        DemandItem::Contract(match spec.as_rule() {
+                            Rule::ratchet => {
+                                let q = spec
+                                    .into_inner()
+                                    .find(|p| p.as_rule() == Rule::quantity)
+                                    .expect("months");
+                                ContractSpec::Ratchet(self.quantity(q))
+                            }
+                            Rule::monthly_peak => ContractSpec::MonthlyPeak,
+                            _ => ContractSpec::Agreed,
+                        })
+                    }
+                    Rule::charge_item => DemandItem::Charge(self.timeline(it.next().expect("t"))),
+                    Rule::power_factor_item => {
+                        let quantities: Vec<Quantity> = it
+                            .filter(|p| p.as_rule() == Rule::quantity)
+                            .map(|p| self.quantity(p))
+                            .collect();
+                        let mut q = quantities.into_iter();
+                        DemandItem::PowerFactor {
+                            base: q.next().expect("base"),
+                            step: q.next().expect("step"),
+                        }
+                    }
+                    Rule::waived_item => {
+                        let date = it.find(|p| p.as_rule() == Rule::date).expect("date");
+                        DemandItem::Waived(self.text(&date))
+                    }
+                    Rule::phase_in_item => {
+                        let t = it
+                            .find(|p| p.as_rule() == Rule::timeline)
+                            .expect("timeline");
+                        DemandItem::PhaseIn(self.timeline(t))
+                    }
+                    Rule::subscription_item => {
+                        let parts: Vec<Pair<Rule>> = it.collect();
+                        let block = parts
+                            .iter()
+                            .find(|p| p.as_rule() == Rule::quantity)
+                            .expect("block");
+                        let price = parts
+                            .iter()
+                            .find(|p| p.as_rule() == Rule::timeline)
+                            .expect("price");
+                        DemandItem::Subscription {
+                            block: self.quantity(block.clone()),
+                            price: self.timeline(price.clone()),
+                        }
+                    }
+                    Rule::overage_item => DemandItem::Overage(self.timeline(it.next().expect("t"))),
+                    other => unreachable!("grammar rule {other:?} is not a demand item"),
+                }
+            }
+        };
+        Spanned { value, span }
+    }
+
+    fn adjustment_clause(&self, pair: Pair<Rule>) -> Spanned<AdjustmentClause> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let quantity = || {
+            parts
+                .iter()
+                .find(|p| p.as_rule() == Rule::quantity)
+                .map(|q| self.quantity(q.clone()))
+                .expect("clause quantity")
+        };
+        let value = match rule {
+            Rule::index_clause => AdjustmentClause::Index(self.string(parts[1].clone())),
+            Rule::lag_clause => AdjustmentClause::Lag(quantity()),
+            Rule::average_clause => AdjustmentClause::Average(quantity()),
+            Rule::reflect_clause => {
+                let baseline = parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::timeline)
+                    .map(|t| self.timeline(t.clone()));
+                AdjustmentClause::Reflect(quantity(), baseline)
+            }
+            Rule::per_interval => AdjustmentClause::PerInterval,
+            Rule::unit_round => AdjustmentClause::UnitRound(self.rounding(parts[2].clone())),
+            Rule::round_clause => AdjustmentClause::Round(self.rounding(parts[1].clone())),
+            other => unreachable!("grammar rule {other:?} is not an adjustment clause"),
+        };
+        Spanned { value, span }
+    }
+
+    fn round_clause(&self, pair: Pair<Rule>) -> RoundingSpec {
+        let rounding = pair
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::rounding)
+            .expect("round clause has a rounding");
+        self.rounding(rounding)
+    }
+
+    fn rounding(&self, pair: Pair<Rule>) -> RoundingSpec {
+        let span = self.span(&pair);
+        let mut it = pair.into_inner();
+        let mode = it
+            .next()
+            .expect("mode")
+            .into_inner()
+            .next()
+            .expect("mode word");
+        let mode = match mode.as_rule() {
+            Rule::k_down => RoundMode::Down,
+            Rule::k_up => RoundMode::Up,
+            _ => RoundMode::Nearest,
+        };
+        it.next(); // `to`
+        let step = self.quantity(it.next().expect("step"));
+        RoundingSpec { mode, step, span }
+    }
+
+    fn timeline(&self, pair: Pair<Rule>) -> Timeline {
+        let span = self.span(&pair);
+        let mut steps = Vec::new();
+        let mut until = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::timed => {
+                    let mut inner = part.into_inner();
+                    let quantity = self.quantity(inner.next().expect("value"));
+                    let from = inner.next().map(|f| {
+                        let date = f.into_inner().nth(1).expect("date");
+                        self.text(&date)
+                    });
+                    steps.push(Timed { quantity, from });
+                }
+                Rule::until => {
+                    let date = part.into_inner().nth(1).expect("date");
+                    until = Some(self.text(&date));
+                }
+                _ => {}
+            }
+        }
+        Timeline { steps, until, span }
+    }
+
+    fn quantity(&self, pair: Pair<Rule>) -> Quantity {
+        let span = self.span(&pair);
+        let mut it = pair.into_inner();
+        let number = self.text(&it.next().expect("number"));
+        let unit_pair = it.next().expect("unit");
+        let unit_text = self.text(&unit_pair);
+        let mut unit = Vec::new();
+        for part in unit_pair.into_inner() {
+            match part.as_rule() {
+                Rule::unit_path => {
+                    let base = self.span(&part).start;
+                    let mut offset = 0;
+                    for atom in part.as_str().split('/') {
+                        unit.push(Spanned {
+                            value: atom.to_string(),
+                            span: Span {
+                                file: self.file,
+                                start: base + offset,
+                                end: base + offset + atom.len(),
+                            },
+                        });
+                        offset += atom.len() + 1;
+                    }
+                }
+                Rule::per_unit => {
+                    let atom = part.into_inner().nth(1).expect("per atom");
+                    unit.push(self.text(&atom));
+                }
+                _ => {}
+            }
+        }
+        Quantity {
+            number,
+            unit,
+            unit_text,
+            span,
+        }
+    }
+}

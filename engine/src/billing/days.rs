@@ -1,0 +1,84 @@
+//! Per-day calendar facts billing needs: a date's season and the time-of-use period of each
+//! of its tariff intervals.
+//!
+//! A period depends on the date only through its weekday, whether it is a holiday and its
+//! season (see [`voltlex_dsl::rules::Tariff::period_matches`]). So each date costs one
+//! holiday and one season lookup, and the day's period table — the period of every tariff
+//! interval — is computed once per (weekday, holiday, season) and reused: the per-interval
+//! loop only indexes a slice.
+
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use voltlex_dsl::rules::Tariff;
+
+use super::context::MonthContext;
+use super::error::BillingError;
+
+/// Day tables of one tariff, filled as dates are met.
+pub(crate) struct Days<'t> {
+    tariff: &'t Tariff,
+    /// Tariff intervals per day.
+    slots: usize,
+    /// Period tables by day kind: `(weekday × 2 + holiday) × (seasons + 1) + season slot`.
+    tables: Vec<Option<Box<[u16]>>>,
+}
+
+impl<'t> Days<'t> {
+    /// Empty tables for `tariff` (its interval must divide a day).
+    pub fn new(tariff: &'t Tariff) -> Self {
+        let slots = (super::months::DAY_MINUTES / tariff.interval_minutes.max(1)) as usize;
+        let kinds = if tariff.periods.is_empty() {
+            0
+        } else {
+            14 * (tariff.seasons.len() + 1)
+        };
+        Days {
+            tariff,
+            slots,
+            tables: vec![None; kinds],
+        }
+    }
+
+    /// Index into the tariff's seasons of the season containing `date`.
+    pub fn season(&self, date: NaiveDate) -> Option<usize> {
+        self.tariff
+            .seasons
+            .iter()
+            .position(|season| season.contains(date))
+    }
+
+    /// The period (index into the tariff's periods) of every tariff interval of `date`,
+    /// whose season is `season`. Only for tariffs with periods.
+    pub fn periods(
+        &mut self,
+        ctx: &MonthContext<'_>,
+        date: NaiveDate,
+        season: Option<usize>,
+    ) -> Result<&[u16], BillingError> {
+        let weekday = date.weekday().num_days_from_monday() as usize;
+        let holiday = usize::from(self.tariff.calendar.is_holiday(date));
+        let season_slot = season.map_or(0, |index| index + 1);
+        let kind = (weekday * 2 + holiday) * (self.tariff.seasons.len() + 1) + season_slot;
+        if self.tables[kind].is_none() {
+            let minutes = self.tariff.interval_minutes;
+            let mut table = Vec::with_capacity(self.slots);
+            for slot in 0..self.slots {
+                let minute = slot as u32 * minutes;
+                let time =
+                    NaiveTime::from_hms_opt(minute / 60, minute % 60, 0).expect("within a day");
+                let start = date.and_time(time);
+                let period = self.tariff.period_of(start).ok_or_else(|| {
+                    ctx.invalid(
+                        &self.tariff.origin,
+                        format!("no time-of-use period covers the interval starting {start}"),
+                    )
+                })?;
+                let period = u16::try_from(period).map_err(|_| {
+                    ctx.invalid(&self.tariff.origin, "more than 65,535 periods".to_string())
+                })?;
+                table.push(period);
+            }
+            self.tables[kind] = Some(table.into_boxed_slice());
+        }
+        Ok(self.tables[kind].as_deref().expect("filled above"))
+    }
+}

@@ -1,0 +1,162 @@
+//! Cutting a load profile into whole calendar months, and the checks that make that possible.
+//!
+//! Bills cover whole calendar months: the load must start at 00:00 on the 1st of a month and
+//! end at 00:00 on the 1st of a later one. Its interval must divide a day, the tariff's
+//! settlement interval (to resolve time-of-use periods) and the demand interval (to average
+//! demand), so that every month is a whole number of days, every day a whole number of
+//! tariff and demand intervals.
+
+use chrono::{Duration, NaiveDateTime};
+use voltlex_dsl::rules::Tariff;
+
+use super::error::BillingError;
+use crate::inputs::LoadProfile;
+use crate::month::YearMonth;
+
+/// Minutes in a day.
+pub(crate) const DAY_MINUTES: u32 = 1440;
+
+/// One calendar month of the load.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MonthSlice {
+    /// The month.
+    pub month: YearMonth,
+    /// Index of its first interval in the load.
+    pub first: usize,
+    /// Number of its intervals.
+    pub len: usize,
+}
+
+/// The months of a load and the interval counts billing works with.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    /// Load intervals per day.
+    pub per_day: usize,
+    /// Load intervals per tariff interval.
+    pub per_tariff_interval: usize,
+    /// Load intervals per demand interval.
+    pub per_demand_interval: usize,
+    /// Length of a demand interval, minutes (the tariff's interval when it has no demand).
+    pub demand_minutes: u32,
+    /// The months, in order.
+    pub months: Vec<MonthSlice>,
+}
+
+/// Check that `load` covers whole months at an interval the tariff can use, and list them.
+pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, BillingError> {
+    let minutes = load.interval_minutes;
+    if load.kwh.is_empty() {
+        return Err(BillingError::EmptyLoad);
+    }
+    if minutes == 0 || DAY_MINUTES % minutes != 0 {
+        return Err(BillingError::LoadInterval { minutes });
+    }
+    let first_month = YearMonth::of(load.start.date());
+    let tariff_minutes = tariff.interval_minutes;
+    if tariff_minutes == 0 || DAY_MINUTES % tariff_minutes != 0 {
+        return Err(BillingError::InvalidTariff {
+            rule: tariff.origin.clone(),
+            month: first_month,
+            problem: format!("the tariff interval of {tariff_minutes} min does not divide a day"),
+        });
+    }
+    if tariff_minutes % minutes != 0 {
+        return Err(BillingError::CoarseForTariff {
+            load_minutes: minutes,
+            tariff_minutes,
+        });
+    }
+    let demand_minutes = match &tariff.demand {
+        Some(demand) => {
+            let demand_minutes = demand.interval_minutes;
+            if demand_minutes == 0 || DAY_MINUTES % demand_minutes != 0 {
+                return Err(BillingError::InvalidTariff {
+                    rule: demand.origin.clone(),
+                    month: first_month,
+                    problem: format!(
+                        "the demand interval of {demand_minutes} min does not divide a day"
+                    ),
+                });
+            }
+            if demand_minutes % minutes != 0 {
+                return Err(BillingError::CoarseForDemand {
+                    load_minutes: minutes,
+                    demand_minutes,
+                });
+            }
+            demand_minutes
+        }
+        None => tariff_minutes,
+    };
+
+    let step = Duration::minutes(i64::from(minutes));
+    let start = load.start;
+    let month_start = first_month
+        .first_day()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    if start != month_start {
+        let on_grid = (start - month_start).num_seconds() % (i64::from(minutes) * 60) == 0;
+        let last_missing = if on_grid {
+            start - step
+        } else {
+            // Off the interval grid: the missing part ends with the grid interval before it.
+            let whole = (start - month_start).num_minutes() / i64::from(minutes);
+            month_start + step * whole as i32
+        };
+        return Err(BillingError::StartsMidMonth {
+            month: first_month,
+            first_missing: month_start,
+            last_missing,
+        });
+    }
+
+    let count = load.kwh.len();
+    let end =
+        start + step * i32::try_from(count).map_err(|_| BillingError::LoadInterval { minutes })?;
+    let end_month = YearMonth::of(end.date());
+    let end_month_start: NaiveDateTime = end_month
+        .first_day()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    if end != end_month_start {
+        let next = end_month
+            .next()
+            .first_day()
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight");
+        return Err(BillingError::EndsMidMonth {
+            month: end_month,
+            first_missing: end,
+            last_missing: next - step,
+        });
+    }
+
+    for (index, &value) in load.kwh.iter().enumerate() {
+        if !value.is_finite() || value < 0.0 {
+            return Err(BillingError::LoadValue {
+                index,
+                at: load.interval_start(index),
+                value,
+            });
+        }
+    }
+
+    let per_day = (DAY_MINUTES / minutes) as usize;
+    let mut months = Vec::new();
+    let mut month = first_month;
+    let mut first = 0;
+    while first < count {
+        let len = month.days() as usize * per_day;
+        months.push(MonthSlice { month, first, len });
+        first += len;
+        month = month.next();
+    }
+    Ok(Layout {
+        per_day,
+        per_tariff_interval: (tariff_minutes / minutes) as usize,
+        per_demand_interval: (demand_minutes / minutes) as usize,
+        demand_minutes,
+        months,
+    })
+}

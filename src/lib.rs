@@ -1,0 +1,53 @@
+//! voltlex: tariffs as rules, bills from meter data — the facade over the language
+//! ([`voltlex_dsl`]) and the engine ([`voltlex_engine`]), and what the CLI is made of.
+//!
+//! ```no_run
+//! use voltlex::request::{BillRequest, PowerFactorSource};
+//! let request = BillRequest {
+//!     rules: "tariff-rules/jp-tepco-hv".into(),
+//!     tariff: Some("TEPCO EP High-Voltage Basic Plan".into()),
+//!     load: "workbooks/examples/site-2024-load.csv".into(),
+//!     power_factor: Some(PowerFactorSource::parse("98")),
+//!     ..Default::default()
+//! };
+//! let (_, run) = request.run().unwrap();
+//! println!("{}", voltlex::report::to_table(&run));
+//! ```
+
+pub mod golden;
+pub mod report;
+pub mod request;
+
+pub use voltlex_dsl as dsl;
+pub use voltlex_engine as engine;
+
+use std::path::Path;
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// reader never sees half a file and a failure leaves the old file intact.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{} is not a file path", path.display()))?;
+    let temp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
