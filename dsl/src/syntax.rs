@@ -45,9 +45,10 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         EOI => "end of file",
         tariff | k_tariff => "`tariff \"name\" { … }`",
+        comma => "`,` (before another value)",
         tariff_item | unknown_item => "a tariff item (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round)",
         demand_item => "a demand item (interval, contract, charge, power_factor, waived, phase in, subscription, overage, round)",
-        ident => "a name",
+        ident => "a name (or the next statement)",
         string => "a quoted string",
         number => "a number",
         date => "a date (YYYY-MM-DD)",
@@ -149,12 +150,22 @@ struct Walker {
 }
 
 impl Walker {
+    /// The span of a pair, ending at its last token (leaf): pest counts the white space skipped
+    /// before an absent optional part as part of the rule, which would underline too much.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
+        let end = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| p.clone().into_inner().next().is_none())
+            .map(|p| p.as_span().end())
+            .max()
+            .unwrap_or(s.end());
         Span {
             file: self.file,
             start: s.start(),
-            end: s.end(),
+            end,
         }
     }
 

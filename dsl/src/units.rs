@@ -98,7 +98,8 @@ impl fmt::Display for Unit {
     }
 }
 
-/// Reads the unit of a quantity.
+/// Reads the unit of a quantity: an error for an unknown word, `None` for known words in a
+/// combination no tariff uses (`JPY/kWh per month`).
 ///
 /// ```
 /// use voltlex_dsl::source::SourceMap;
@@ -109,9 +110,9 @@ impl fmt::Display for Unit {
 /// let id = sources.add("a.vlx", "tariff \"A\" { energy 16.56 JPY/kWh }");
 /// let file = parse(id, &sources.file(id).text).unwrap();
 /// let ItemKind::Energy { body: EnergyBody::Flat(timeline), .. } = &file.tariffs[0].items[0].kind else { panic!() };
-/// assert_eq!(read_unit(&timeline.steps[0].quantity).unwrap().kind, UnitKind::MoneyPerKwh);
+/// assert_eq!(read_unit(&timeline.steps[0].quantity).unwrap().unwrap().kind, UnitKind::MoneyPerKwh);
 /// ```
-pub fn read_unit(quantity: &Quantity) -> Result<Unit, Box<Diagnostic>> {
+pub fn read_unit(quantity: &Quantity) -> Result<Option<Unit>, Box<Diagnostic>> {
     let mut atoms = Vec::with_capacity(quantity.unit.len());
     for word in &quantity.unit {
         match ATOMS.iter().find(|(spelling, _)| *spelling == word.value) {
@@ -143,17 +144,8 @@ pub fn read_unit(quantity: &Quantity) -> Result<Unit, Box<Diagnostic>> {
         [Percent] => (UnitKind::Percent, None),
         [Minute] => (UnitKind::Minutes, None),
         [Month] => (UnitKind::Months, None),
-        _ => {
-            return Err(Box::new(
-                Diagnostic::error(
-                    codes::UNKNOWN_UNIT,
-                    format!("`{}` is not a unit voltlex can use", quantity.unit_text.value),
-                    quantity.unit_text.span,
-                    "no meaning in a tariff",
-                )
-                .with_help("use money per kWh, money/kW per month, money/kW, money per month, kW, kWh, %, min or months"),
-            ));
-        }
+        // Known words in a combination no tariff uses: the caller says what it expected.
+        _ => return Ok(None),
     };
-    Ok(Unit { kind, currency })
+    Ok(Some(Unit { kind, currency }))
 }

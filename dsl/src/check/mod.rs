@@ -103,6 +103,8 @@ pub fn check_files(
             }
         }
     }
+    // Report in reading order, file by file.
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     (rules, diagnostics)
 }
 

@@ -42,7 +42,7 @@ impl Checker<'_> {
             }
         };
         let expected = kind.example(self.currency);
-        if unit.kind != kind {
+        let Some(unit) = unit.filter(|unit| unit.kind == kind) else {
             self.report(
                 Diagnostic::error(
                     codes::WRONG_UNIT,
@@ -53,7 +53,7 @@ impl Checker<'_> {
                 .with_help(format!("write the value in {expected}")),
             );
             return None;
-        }
+        };
         if let Some(currency) = unit.currency {
             if currency != self.currency {
                 self.report(

@@ -86,10 +86,10 @@ pub(crate) fn line(
             let amount = ctx.round(raw, rounding, &item)?;
             let shown_mean = mean.round_dp(6);
             let calculation = format!(
-                "{} × ({} {} − baseline {}) = {} {currency}/kWh{}; {} {currency}/kWh × {} kWh = {}{}",
+                "{} × ({} [{}] − {} [baseline]) = {} {currency}/kWh{}; {} {currency}/kWh × {} kWh = {}{}",
                 format::percent(adjustment.share),
-                window,
                 format::money(shown_mean),
+                window,
                 format::money(baseline),
                 format::money(unit_raw.round_dp(6)),
                 format::rounding(adjustment.unit_rounding, currency),

@@ -378,7 +378,7 @@ fn subscription_lines(
                 _ => return Err(BillingError::SubscriptionKw { kw }),
             };
             let blocks = ctx.div(given, block_kw, "subscription")?.ceil();
-            (blocks, format!("{} kW subscribed", format::number(given)))
+            (blocks, format!("given {} kW", format::number(given)))
         }
         None => {
             let exact = ctx.div(peak, block_kw, "subscription")?;

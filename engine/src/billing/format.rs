@@ -36,11 +36,11 @@ pub(crate) fn rounding(rounding: Option<Rounding>, currency: Currency) -> String
         None => String::new(),
         Some(rule) => {
             let mode = match rule.mode {
-                RoundingMode::Down => "round down",
-                RoundingMode::Up => "round up",
-                RoundingMode::Nearest => "round to nearest",
+                RoundingMode::Down => "round down to",
+                RoundingMode::Up => "round up to",
+                RoundingMode::Nearest => "round to the nearest",
             };
-            format!(" → {mode} to {} {currency}", number(rule.step))
+            format!(" → {mode} {} {currency}", number(rule.step))
         }
     }
 }
@@ -103,7 +103,7 @@ mod tests {
         };
         assert_eq!(
             rounding(Some(cent), Currency::Usd),
-            " → round to nearest 0.01 USD"
+            " → round to the nearest 0.01 USD"
         );
         assert_eq!(rounding(None, Currency::Jpy), "");
     }

@@ -340,7 +340,7 @@ fn bill_month(
         };
         let amount = ctx.round(raw, rounding, &what)?;
         let shown = raw.round_dp(6);
-        let approx = if shown == raw { "" } else { "≈ " };
+        let equals = if shown == raw { "=" } else { "≈" };
         let tail = if tax.included {
             "; contained in the prices, not added"
         } else {
@@ -355,7 +355,7 @@ fn bill_month(
             amount,
             rule: tax.origin.clone(),
             calculation: format!(
-                "{how} = {approx}{}{}{tail}",
+                "{how} {equals} {}{}{tail}",
                 format::money(shown),
                 format::rounding(rounding, currency)
             ),
