@@ -27,6 +27,7 @@ struct VlxParser;
 /// ```
 pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
     pest::set_call_limit(std::num::NonZeroUsize::new(5_000_000));
+    pest::set_error_detail(true);
     let mut pairs =
         VlxParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(file, text, e)))?;
     let root = pairs.next().expect("the file rule always yields one pair");
@@ -91,6 +92,20 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         pest::error::InputLocation::Span((s, _)) => s,
     };
     let found = found_token(text, offset);
+    if std::env::var("VLX_DEBUG").is_ok() {
+        eprintln!("offset {offset} variant {:?}", error.variant);
+        if let Some(a) = error.parse_attempts() {
+            eprintln!(
+                "attempts max {} expected {:?} unexpected {:?}",
+                a.max_position,
+                a.expected_tokens(),
+                a.unexpected_tokens()
+            );
+            for cs in a.call_stacks() {
+                eprintln!("  stack {:?}", cs);
+            }
+        }
+    }
     let mut expected: Vec<&str> = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|&r| describe_rule(r)).collect()
@@ -443,7 +458,9 @@ impl Walker {
         let rule = pair.as_rule();
         let mut it = pair.into_inner();
         let value = match rule {
-            Rule::unknown_item => DemandItem::Unknown(self.text(&it.next().expect("word"))),
+            Rule::unknown_item | Rule::unknown_demand_item => {
+                DemandItem::Unknown(self.text(&it.next().expect("word")))
+            }
             Rule::round_clause => {
                 it.next();
                 DemandItem::Round(self.rounding(it.next().expect("rounding")))

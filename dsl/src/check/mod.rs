@@ -127,11 +127,11 @@ impl Checker<'_> {
     }
 
     /// Reports the second of two statements that may appear once.
-    fn once<'i>(
+    fn once(
         &mut self,
         seen: &mut Vec<(&'static str, Span)>,
         what: &'static str,
-        item: &'i ast::Item,
+        item: &ast::Item,
     ) -> bool {
         if let Some(&(_, first)) = seen.iter().find(|(w, _)| *w == what) {
             self.report(Diagnostic::error(codes::DUPLICATE, format!("`{what}` is given twice"), item.keyword, "given again here").with_label(first, "first given here").with_help("keep one; a value that changes over time is one timeline: `A from DATE, B from DATE`"));
@@ -186,15 +186,15 @@ impl Checker<'_> {
             ItemKind::Interval(q) => Some(q),
             _ => None,
         }));
-        let season_decls: Vec<(
-            Spanned<String>,
-            Option<&Vec<(ast::SeasonPoint, ast::SeasonPoint)>>,
-            Span,
-        )> = decl
+        let season_decls: Vec<time::SeasonDecl<'_>> = decl
             .items
             .iter()
             .filter_map(|i| match &i.kind {
-                ItemKind::Season { name, ranges } => Some((name.clone(), ranges.as_ref(), i.span)),
+                ItemKind::Season { name, ranges } => Some(time::SeasonDecl {
+                    name,
+                    ranges: ranges.as_deref(),
+                    span: i.span,
+                }),
                 _ => None,
             })
             .collect();

@@ -12,6 +12,14 @@ use crate::rules::{
 };
 use crate::source::Span;
 
+/// A `season` statement as written.
+pub(super) struct SeasonDecl<'a> {
+    pub(super) name: &'a Spanned<String>,
+    /// `None` for `otherwise`.
+    pub(super) ranges: Option<&'a [(SeasonPoint, SeasonPoint)]>,
+    pub(super) span: Span,
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -130,17 +138,10 @@ impl Checker<'_> {
     }
 
     /// Seasons, with `otherwise` turned into explicit ranges; every day in exactly one.
-    pub(super) fn seasons(
-        &mut self,
-        decls: &[(
-            Spanned<String>,
-            Option<&Vec<(SeasonPoint, SeasonPoint)>>,
-            Span,
-        )],
-    ) -> Vec<Season> {
+    pub(super) fn seasons(&mut self, decls: &[SeasonDecl<'_>]) -> Vec<Season> {
         let mut seasons: Vec<Season> = Vec::new();
         let mut otherwise: Option<(usize, Span)> = None;
-        for (name, ranges, span) in decls {
+        for SeasonDecl { name, ranges, span } in decls {
             if let Some(first) = seasons.iter().find(|s| s.name == name.value) {
                 let first_at = first.origin.clone();
                 self.report(
@@ -209,6 +210,7 @@ impl Checker<'_> {
                     Some(first) if !overlap_reported => {
                         overlap_reported = true;
                         let (a, b) = (&decls[first], &decls[index]);
+                        let (a, b) = ((a.name, a.span), (b.name, b.span));
                         self.report(
                             Diagnostic::error(
                                 codes::SEASON_COVERAGE,
@@ -218,10 +220,10 @@ impl Checker<'_> {
                                     b.0.value,
                                     month_day_text(day)
                                 ),
-                                b.2,
+                                b.1,
                                 "overlaps",
                             )
-                            .with_label(a.2, "this season also contains it"),
+                            .with_label(a.1, "this season also contains it"),
                         );
                     }
                     Some(_) => {}
@@ -253,7 +255,7 @@ impl Checker<'_> {
             }
             None => {
                 if let Some(position) = owner.iter().position(|o| o.is_none()) {
-                    let span = decls.last().map_or(Span::default(), |d| d.2);
+                    let span = decls.last().map_or(Span::default(), |d| d.span);
                     self.report(
                         Diagnostic::error(
                             codes::SEASON_COVERAGE,

@@ -27,10 +27,17 @@ pub(crate) struct Measured {
 pub(crate) fn measure(kwh: &[f64], per_demand: usize, demand_minutes: u32) -> Measured {
     let mut peak_kwh = 0.0_f64;
     let mut energy = 0.0_f64;
-    for chunk in kwh.chunks(per_demand) {
-        let sum: f64 = chunk.iter().sum();
-        energy += sum;
-        peak_kwh = peak_kwh.max(sum);
+    if per_demand == 1 {
+        for &value in kwh {
+            energy += value;
+            peak_kwh = if value > peak_kwh { value } else { peak_kwh };
+        }
+    } else {
+        for chunk in kwh.chunks_exact(per_demand) {
+            let sum: f64 = chunk.iter().sum();
+            energy += sum;
+            peak_kwh = if sum > peak_kwh { sum } else { peak_kwh };
+        }
     }
     Measured {
         peak_kw: peak_kwh * 60.0 / f64::from(demand_minutes),

@@ -132,14 +132,23 @@ pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, Bill
         });
     }
 
-    for (index, &value) in load.kwh.iter().enumerate() {
-        if !value.is_finite() || value < 0.0 {
-            return Err(BillingError::LoadValue {
-                index,
-                at: load.interval_start(index),
-                value,
-            });
-        }
+    // Branch-free scan first (it vectorises); find the culprit only when there is one.
+    let valid = |value: f64| (0.0..=f64::MAX).contains(&value);
+    let all_valid = load
+        .kwh
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |ok, &value| ok & valid(value)));
+    if !all_valid {
+        let index = load
+            .kwh
+            .iter()
+            .position(|&value| !valid(value))
+            .expect("an invalid value exists");
+        return Err(BillingError::LoadValue {
+            index,
+            at: load.interval_start(index),
+            value: load.kwh[index],
+        });
     }
 
     let per_day = (DAY_MINUTES / minutes) as usize;

@@ -1,0 +1,324 @@
+//! End-to-end tests of the `voltlex` binary: the commands a user types, on the example data.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn voltlex(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_voltlex"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the voltlex binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The JEPX file beside the checkout (`../shared/data`), as in CI.
+fn jepx_2024() -> String {
+    root()
+        .join("../shared/data/jepx/spot_summary_2024.csv")
+        .display()
+        .to_string()
+}
+
+fn basic_plan_args(format: &str) -> Vec<String> {
+    [
+        "bill",
+        "--rules",
+        "tariff-rules/jp-tepco-hv",
+        "--tariff",
+        "TEPCO EP High-Voltage Basic Plan",
+        "--load",
+        "workbooks/examples/site-2024-load.csv",
+        "--history",
+        "workbooks/examples/site-2024-history.csv",
+        "--pf",
+        "workbooks/examples/site-2024-pf.csv",
+        "--index",
+        "tepco-fuel-cost=workbooks/examples/fuel-cost-tepco-hv.csv",
+        "--format",
+        format,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(["--index".to_string(), format!("jepx-tokyo={}", jepx_2024())])
+    .collect()
+}
+
+fn run(args: &[String]) -> Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    voltlex(&refs)
+}
+
+#[test]
+fn check_accepts_every_package() {
+    let packages: Vec<String> = std::fs::read_dir(root().join("tariff-rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    assert!(packages.len() >= 4);
+    let mut args = vec!["check"];
+    args.extend(packages.iter().map(String::as_str));
+    let output = voltlex(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("TEPCO EP High-Voltage Basic Plan"));
+}
+
+#[test]
+fn check_rejects_a_wrong_file_with_a_located_diagnostic() {
+    let dir = tempdir("check-wrong");
+    let file = dir.join("wrong.vlx");
+    std::fs::write(
+        &file,
+        "tariff \"X\" {\n  currency JPY\n  energy 16.56 JPY/kwh\n}\n",
+    )
+    .unwrap();
+    let output = voltlex(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("error[E0101]: unknown unit `kwh`"), "{text}");
+    assert!(text.contains("wrong.vlx:3:20"), "{text}");
+    assert!(text.contains("did you mean `kWh`?"), "{text}");
+}
+
+#[test]
+fn check_json_gives_one_object_per_diagnostic() {
+    let dir = tempdir("check-json");
+    let file = dir.join("wrong.vlx");
+    std::fs::write(
+        &file,
+        "tariff \"X\" {\n  currency JPY\n  energy 16.56 JPY/kwh\n  enrgy 1 JPY/kWh\n}\n",
+    )
+    .unwrap();
+    let output = voltlex(&["check", "--format", "json", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let items = value.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["code"], "E0101");
+    assert_eq!(items[0]["line"], 3);
+    assert_eq!(items[0]["column"], 20);
+    assert_eq!(items[1]["code"], "E0002");
+    assert_eq!(items[1]["help"], "did you mean `energy`?");
+}
+
+#[test]
+fn bill_json_has_the_documented_shape_and_adds_up() {
+    let output = run(&basic_plan_args("json"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["tariff"], "TEPCO EP High-Voltage Basic Plan");
+    assert_eq!(value["currency"], "JPY");
+    let months = value["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months[0]["month"], "2024-04");
+    let mut year = rust_decimal::Decimal::ZERO;
+    for month in months {
+        let peak = month["peak_kw"].as_f64().unwrap();
+        let contract = month["contract_kw"].as_f64().unwrap();
+        assert!(contract >= peak, "contract {contract} below peak {peak}");
+        let mut sum = rust_decimal::Decimal::ZERO;
+        for line in month["lines"].as_array().unwrap() {
+            let amount: rust_decimal::Decimal = line["amount"].as_str().unwrap().parse().unwrap();
+            assert!(line["rule"].as_str().unwrap().contains(".vlx:"), "{line}");
+            if !line["informational"].as_bool().unwrap() {
+                sum += amount;
+            }
+        }
+        let total: rust_decimal::Decimal = month["total"].as_str().unwrap().parse().unwrap();
+        assert_eq!(sum, total);
+        year += total;
+    }
+    assert_eq!(
+        year,
+        value["total"]
+            .as_str()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap()
+    );
+    // The ratchet: April 2024 is billed on the 430.6 kW peak of August 2023 (history).
+    assert_eq!(months[0]["contract_kw"].as_f64().unwrap(), 430.6);
+    let items: Vec<&str> = months[0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["item"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "basic charge",
+        "power-factor adjustment",
+        "energy",
+        "adjustment fuel_cost",
+        "adjustment market_price",
+        "surcharge renewable",
+        "consumption tax (included)",
+    ] {
+        assert!(items.contains(&expected), "missing {expected} in {items:?}");
+    }
+}
+
+#[test]
+fn bill_table_csv_and_output_file() {
+    let table = run(&basic_plan_args("table"));
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(stdout(&table).contains("2025-03"));
+    let dir = tempdir("bill-csv");
+    let out = dir.join("bills.csv");
+    let mut args = basic_plan_args("csv");
+    args.extend(["--output".to_string(), out.display().to_string()]);
+    let output = run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with("month,item,quantity,unit,unit_price,amount,informational,rule\n"));
+    assert!(csv.contains("2024-08,basic charge,435.8,kW,1890.00,"));
+    // No temporary file left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+#[test]
+fn explain_shows_the_arithmetic_and_the_rule_of_each_line() {
+    let mut args = basic_plan_args("table");
+    args[0] = "explain".into();
+    let format_at = args.iter().position(|a| a == "--format").unwrap();
+    args.drain(format_at..format_at + 2);
+    args.extend(["--month".to_string(), "2024-08".to_string()]);
+    let output = run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("1,890.00 JPY/kW × 435.8 kW"), "{text}");
+    assert!(text.contains("basic.vlx:"), "{text}");
+    assert!(text.contains("jepx-tokyo 2024-05"), "{text}");
+}
+
+#[test]
+fn missing_inputs_are_named_not_zeroed() {
+    // No fuel-cost index: the error names the index and the ones given.
+    let mut args = basic_plan_args("table");
+    let at = args
+        .iter()
+        .position(|a| a.starts_with("tepco-fuel-cost="))
+        .unwrap();
+    args.drain(at - 1..=at);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("tepco-fuel-cost"),
+        "{}",
+        stderr(&output)
+    );
+
+    // No history: the ratchet needs the prior eleven months.
+    let mut args = basic_plan_args("table");
+    let at = args.iter().position(|a| a == "--history").unwrap();
+    args.drain(at..=at + 1);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("2023-05") && text.contains("--history"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_gap_in_the_load_is_reported_with_its_place() {
+    let dir = tempdir("gap");
+    let source =
+        std::fs::read_to_string(root().join("workbooks/examples/site-2024-load.csv")).unwrap();
+    let lines: Vec<&str> = source.lines().collect();
+    let mut kept: Vec<&str> = lines[..=200].to_vec();
+    kept.extend(&lines[202..]);
+    let load = dir.join("gap.csv");
+    std::fs::write(&load, kept.join("\n")).unwrap();
+    let output = voltlex(&[
+        "bill",
+        "--rules",
+        "tariff-rules/jp-tepco-hv",
+        "--tariff",
+        "TEPCO EP High-Voltage Market-Adjustment-Zero Plan",
+        "--load",
+        load.to_str().unwrap(),
+        "--supply-start",
+        "2024-04",
+        "--pf",
+        "100",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(text.contains("gap.csv:202"), "{text}");
+    assert!(
+        text.contains("1 interval missing") || text.contains("missing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_tariff_name_suggests_the_closest() {
+    let output = voltlex(&[
+        "bill",
+        "--rules",
+        "tariff-rules/jp-tepco-hv",
+        "--tariff",
+        "TEPCO EP High-Voltage Basic Plna",
+        "--load",
+        "workbooks/examples/site-2024-load.csv",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("did you mean \"TEPCO EP High-Voltage Basic Plan\""),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn golden_tests_of_every_package_pass() {
+    let output = voltlex(&[
+        "test",
+        "tariff-rules/jp-tepco-hv",
+        "tariff-rules/jp-kepco-hv",
+        "tariff-rules/ev-depot-tou",
+        "tariff-rules/us-pge-bev",
+    ]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn explain_error_explains_every_code() {
+    let list = voltlex(&["explain-error"]);
+    assert!(list.status.success());
+    let codes: Vec<String> = stdout(&list)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert!(codes.len() >= 25);
+    for code in codes {
+        let one = voltlex(&["explain-error", &code]);
+        assert!(one.status.success(), "{code}");
+        assert!(stdout(&one).starts_with(&code));
+    }
+    assert_eq!(voltlex(&["explain-error", "E9999"]).status.code(), Some(2));
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = root()
+        .join("target/test-tmp")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
