@@ -168,6 +168,7 @@ impl Diagnostic {
 /// use voltlex_dsl::diagnostic::did_you_mean;
 /// assert_eq!(did_you_mean("sumer", ["summer", "other"]), Some("summer".to_string()));
 /// assert_eq!(did_you_mean("xyz", ["summer", "other"]), None);
+/// assert_eq!(did_you_mean("JYP", ["JPY", "USD"]), Some("JPY".to_string()));
 /// ```
 pub fn did_you_mean<'a>(
     word: &str,
@@ -177,10 +178,15 @@ pub fn did_you_mean<'a>(
     candidates
         .into_iter()
         .map(|c| {
-            let score = if c.to_lowercase() == lower {
+            let candidate = c.to_lowercase();
+            let score = if candidate == lower {
                 1.0
+            } else if lower.chars().count() >= 3 && strsim::osa_distance(&lower, &candidate) == 1 {
+                // One letter wrong, missing, extra or two swapped (`JYP`): Jaro-Winkler
+                // scores a swap in a short word too low.
+                strsim::jaro_winkler(&lower, &candidate).max(0.85)
             } else {
-                strsim::jaro_winkler(&lower, &c.to_lowercase())
+                strsim::jaro_winkler(&lower, &candidate)
             };
             (score, c)
         })

@@ -45,11 +45,13 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         EOI => "end of file",
-        tariff | k_tariff => "`tariff \"name\" { … }`",
+        file | tariff | k_tariff => "`tariff \"name\" { … }`",
         comma => "`,` (before another value)",
         tariff_item | unknown_item => "a tariff item (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round)",
-        demand_item => "a demand item (interval, contract, charge, power_factor, waived, phase in, subscription, overage, round)",
-        ident => "a name (or the next statement)",
+        demand_item | unknown_demand_item => "a demand item (interval, contract, charge, power_factor, waived, phase in, subscription, overage, round)",
+        ident => "a name",
+        currency_code => "a currency (JPY or USD)",
+        calendar_name => "a calendar (japan or weekends-only)",
         string => "a quoted string",
         number => "a number",
         date => "a date (YYYY-MM-DD)",
@@ -66,9 +68,11 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         time_ranges | time_range => "a time range (HH:MM..HH:MM)",
         contract_item | k_contract => "`contract = …`",
         ratchet | monthly_peak | agreed | k_max | k_monthly | k_agreed => "`max demand over N months`, `monthly peak` or `agreed`",
-        energy_keyed | energy_tiers | keyed_rate | tier => "energy prices",
+        energy_keyed | energy_tiers => "energy prices",
+        keyed_rate => "a price per period or season (`peak 28.00 JPY/kWh`)",
         k_tiers => "`tiers`",
-        k_up | k_rest => "`up to N kWh at PRICE` or `rest at PRICE`",
+        tier | k_up | k_rest => "a tier (`up to N kWh at PRICE` or `rest at PRICE`)",
+        k_round => "`round …`",
         adjustment_clause | index_clause | lag_clause | average_clause | reflect_clause
         | per_interval | unit_round => "an adjustment clause (index, lag, average, reflect, per interval, unit round, round)",
         rounding | round_mode | k_down | k_nearest => "`down`, `up` or `nearest`",
@@ -86,64 +90,297 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
     })
 }
 
+/// Literal tokens of the grammar worth naming in "expected …" (they are not rules, so pest
+/// reports them only through its parse attempts).
+const PUNCTUATION: &[&str] = &["=", "..", ",", "{", "}", "\""];
+
+/// Keyword rules that start a tariff item or a demand item: when the parser could have taken
+/// the next statement, they are summed up as one expectation instead of listed.
+const TARIFF_KEYWORDS: &[Rule] = &[
+    Rule::k_currency,
+    Rule::k_calendar,
+    Rule::k_timezone,
+    Rule::k_interval,
+    Rule::k_season,
+    Rule::k_periods,
+    Rule::k_demand,
+    Rule::k_energy,
+    Rule::k_adjustment,
+    Rule::k_surcharge,
+    Rule::k_fixed,
+    Rule::k_minimum,
+    Rule::k_tax,
+    Rule::k_round,
+];
+const DEMAND_KEYWORDS: &[Rule] = &[
+    Rule::k_interval,
+    Rule::k_contract,
+    Rule::k_charge,
+    Rule::k_power_factor,
+    Rule::k_waived,
+    Rule::k_phase,
+    Rule::k_subscription,
+    Rule::k_overage,
+    Rule::k_round,
+];
+
 fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
-    let offset = match error.location {
+    let mut offset = match error.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
+    let mut positives: Vec<Rule> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        pest::error::ErrorVariant::CustomError { .. } => vec![],
+    };
+    // Literal tokens (`=`, `..`, `}`) are tracked apart from rules, sometimes further on:
+    // `contract max …` fails on the `=` after `contract`, not on `contract`.
+    let mut literals: Vec<&'static str> = Vec::new();
+    let mut keywords: Vec<String> = Vec::new();
+    if let Some(attempts) = error.parse_attempts() {
+        let tokens: Vec<String> = attempts
+            .expected_tokens()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let punctuation: Vec<&'static str> = PUNCTUATION
+            .iter()
+            .copied()
+            .filter(|p| tokens.iter().any(|t| t == p))
+            .collect();
+        if attempts.max_position > offset && !punctuation.is_empty() {
+            offset = attempts.max_position;
+            positives.clear();
+            literals = punctuation;
+        } else if attempts.max_position == offset {
+            literals = punctuation;
+            keywords = tokens
+                .into_iter()
+                .filter(|t| t.len() > 1 && t.chars().all(|c| c.is_ascii_alphabetic() || c == '_'))
+                .collect();
+        }
+    }
     let found = found_token(text, offset);
-    if std::env::var("VLX_DEBUG").is_ok() {
-        eprintln!("offset {offset} variant {:?}", error.variant);
-        if let Some(a) = error.parse_attempts() {
-            eprintln!(
-                "attempts max {} expected {:?} unexpected {:?}",
-                a.max_position,
-                a.expected_tokens(),
-                a.unexpected_tokens()
-            );
-            for cs in a.call_stacks() {
-                eprintln!("  stack {:?}", cs);
+    let tariff_level = positives.contains(&Rule::k_currency);
+    let demand_level = !tariff_level && positives.contains(&Rule::k_charge);
+    let mut expected: Vec<&str> = Vec::new();
+    for &rule in &positives {
+        let statement = (tariff_level && (TARIFF_KEYWORDS.contains(&rule) || rule == Rule::ident))
+            || (demand_level && (DEMAND_KEYWORDS.contains(&rule) || rule == Rule::ident));
+        if statement {
+            continue;
+        }
+        if let Some(description) = describe_rule(rule) {
+            if !expected.contains(&description) {
+                expected.push(description);
             }
         }
     }
-    let mut expected: Vec<&str> = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|&r| describe_rule(r)).collect()
-        }
-        pest::error::ErrorVariant::CustomError { .. } => vec![],
+    let statement = if tariff_level {
+        describe_rule(Rule::unknown_item)
+    } else if demand_level {
+        describe_rule(Rule::unknown_demand_item)
+    } else {
+        None
     };
-    expected.dedup();
-    let mut unique = Vec::new();
-    for e in expected {
-        if !unique.contains(&e) {
-            unique.push(e);
-        }
+    if let Some(statement) = statement {
+        expected.push(if expected.is_empty() {
+            statement
+        } else {
+            "the next statement"
+        });
     }
-    let expected_text = match unique.len() {
+    let literal_texts: Vec<String> = literals
+        .iter()
+        .filter(|&&l| !(l == "," && positives.contains(&Rule::comma)))
+        .filter(|&&l| !(l == "\"" && positives.contains(&Rule::string)))
+        .map(|l| format!("`{l}`"))
+        .collect();
+    expected.extend(literal_texts.iter().map(String::as_str));
+    let expected_text = match expected.len() {
         0 => "something else".to_string(),
-        1 => unique[0].to_string(),
+        1 => expected[0].to_string(),
         _ => {
-            let (last, rest) = unique.split_last().expect("two or more");
+            let (last, rest) = expected.split_last().expect("two or more");
             format!("{} or {}", rest.join(", "), last)
         }
     };
-    let end = (offset + found.len().max(1)).min(text.len().max(offset));
-    let span = Span {
+    let found_span = Span {
         file,
         start: offset,
-        end,
+        end: (offset + found.len()).min(text.len()),
     };
-    let found_text = if found.is_empty() {
-        "end of file".to_string()
+    let found_text = match found.chars().next() {
+        None => "end of file".to_string(),
+        Some('\n' | '\r') => "end of line".to_string(),
+        Some(_) => format!("`{found}`"),
+    };
+    let message = format!("expected {expected_text}, found {found_text}");
+    // Short lists go in the label too; a long one is said once, in the message.
+    let label = if found.is_empty() {
+        "the file ends here".to_string()
+    } else if expected_text.len() <= 60 {
+        format!("expected {expected_text}")
     } else {
-        format!("`{found}`")
+        "not expected here".to_string()
     };
-    Diagnostic::error(
-        codes::SYNTAX,
-        format!("expected {expected_text}, found {found_text}"),
-        span,
-        format!("expected {expected_text}"),
-    )
+    if found.starts_with('"') && positives.contains(&Rule::string) {
+        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        return Diagnostic::error(
+            codes::SYNTAX,
+            "unterminated string: expected a closing `\"` on the same line",
+            Span {
+                file,
+                start: offset,
+                end: line_end.max(offset + 1),
+            },
+            "this string is not closed",
+        )
+        .with_help("a quoted string ends on the line it starts");
+    }
+    let suggestion = if found.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        let rule_words = positives
+            .iter()
+            .filter_map(|r| format!("{r:?}").strip_prefix("k_").map(str::to_string));
+        let candidates: Vec<String> = keywords.into_iter().chain(rule_words).collect();
+        crate::diagnostic::did_you_mean(found, candidates.iter().map(String::as_str))
+            .filter(|s| s != found)
+    } else {
+        None
+    };
+    // Something missing at the end of a line is shown where it is missing, after the last
+    // token, rather than on whatever starts the next line; unless the statement could have
+    // ended there (then the next line is the likelier mistake).
+    let could_end = statement.is_some()
+        || literals.contains(&"}")
+        || positives
+            .iter()
+            .any(|r| matches!(r, Rule::EOI | Rule::file | Rule::tariff));
+    let insert_at = insertion_point(text, offset).filter(|&at| {
+        found.is_empty()
+            || (!could_end && suggestion.is_none() && !text[..at].ends_with(['{', '}']))
+    });
+    let mut diagnostic = match insert_at {
+        Some(at) => {
+            let label = if !found.is_empty() {
+                label
+            } else if literals.contains(&"}") {
+                "expected `}`".to_string()
+            } else {
+                format!("expected {expected_text}")
+            };
+            let diagnostic = Diagnostic::error(
+                codes::SYNTAX,
+                message,
+                Span {
+                    file,
+                    start: at,
+                    end: at,
+                },
+                label,
+            );
+            if found.is_empty() {
+                diagnostic
+            } else {
+                diagnostic.with_label(found_span, "found this")
+            }
+        }
+        None => Diagnostic::error(
+            codes::SYNTAX,
+            message,
+            Span {
+                end: found_span
+                    .end
+                    .max(offset + usize::from(offset < text.len())),
+                ..found_span
+            },
+            label,
+        ),
+    };
+    if let Some(suggestion) = suggestion {
+        diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+    } else if positives.contains(&Rule::comma) && found.starts_with(|c: char| c.is_ascii_digit()) {
+        diagnostic = diagnostic.with_help(
+            "the values of a timeline are separated by commas: `19.51 JPY/kWh from 2024-04-01, 16.56 JPY/kWh from 2025-04-01`",
+        );
+    } else if literals.contains(&"..") && found.starts_with('-') {
+        diagnostic =
+            diagnostic.with_help("ranges are written with `..`: `13:00..16:00`, `Jul..Sep`");
+    } else if positives.contains(&Rule::string)
+        && found.starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        diagnostic = diagnostic.with_help(format!("put it in double quotes: `\"{found}\"`"));
+    } else if found == "}" && positives.contains(&Rule::EOI) {
+        diagnostic = diagnostic.with_help("this `}` closes nothing: remove it");
+    }
+    if found.is_empty() || found == "tariff" {
+        if let Some(open) = unclosed_brace(&text[..offset]) {
+            diagnostic = diagnostic
+                .with_label(
+                    Span {
+                        file,
+                        start: open,
+                        end: open + 1,
+                    },
+                    "this `{` is never closed",
+                )
+                .with_help("add the missing `}`");
+        }
+    }
+    diagnostic
+}
+
+/// Where a missing token belongs: just after the last token before `offset`, when only white
+/// space, comments and at least one line break separate them.
+fn insertion_point(text: &str, offset: usize) -> Option<usize> {
+    let mut end = offset.min(text.len());
+    loop {
+        let before = &text[..end];
+        let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n', ';']);
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&trimmed[line_start..]) {
+            Some(hash) => end = line_start + hash,
+            None => {
+                let crossed = text[trimmed.len()..offset.min(text.len())].contains('\n');
+                return (crossed && !trimmed.is_empty()).then_some(trimmed.len());
+            }
+        }
+    }
+}
+
+/// The byte offset of a `#` comment in one line, outside quotes.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The offset of the innermost `{` that `text` opens and does not close.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = &line[..comment_start(line).unwrap_or(line.len())];
+        let mut quoted = false;
+        for (i, c) in code.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '{' if !quoted => open.push(offset + i),
+                '}' if !quoted => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        offset += line.len();
+    }
+    open.pop()
 }
 
 /// The word (or character) at `offset`, for "found …".
@@ -184,10 +421,14 @@ impl Walker {
         }
     }
 
+    /// The text of a pair, without the white space pest counts before an absent optional part
+    /// (`JPY/kW` in `JPY/kW\n`).
     fn text(&self, pair: &Pair<Rule>) -> Spanned<String> {
+        let span = self.span(pair);
+        let text = pair.as_str();
         Spanned {
-            value: pair.as_str().to_string(),
-            span: self.span(pair),
+            value: text[..(span.end - span.start).min(text.len())].to_string(),
+            span,
         }
     }
 

@@ -39,6 +39,18 @@ pub const ATOMS: &[(&str, Atom)] = &[
     ("months", Atom::Month),
 ];
 
+/// Units of another scale or spelling, with how to write them here.
+const OTHER_SCALES: &[(&str, &str)] = &[
+    (
+        "MWh",
+        "energy is counted in kWh: 1 JPY/MWh is 0.001 JPY/kWh",
+    ),
+    ("Wh", "energy is counted in kWh: 1 kWh is 1000 Wh"),
+    ("MW", "power is counted in kW: 1 MW is 1000 kW"),
+    ("W", "power is counted in kW: 1 kW is 1000 W"),
+    ("yen", "write yen as `JPY`"),
+];
+
 /// The meaningful units, by what they measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
@@ -124,9 +136,12 @@ pub fn read_unit(quantity: &Quantity) -> Result<Option<Unit>, Box<Diagnostic>> {
                     word.span,
                     "not a unit",
                 );
-                diagnostic = match did_you_mean(&word.value, ATOMS.iter().map(|(s, _)| *s)) {
-                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`? (units are case-sensitive)")),
-                    None => diagnostic.with_help("units are JPY, USD, kW, kWh, %, min, month(s) and their ratios, e.g. JPY/kWh"),
+                let other_scale = OTHER_SCALES.iter().find(|(w, _)| *w == word.value);
+                diagnostic = match (other_scale, did_you_mean(&word.value, ATOMS.iter().map(|(s, _)| *s))) {
+                    (Some((_, help)), _) => diagnostic.with_help(*help),
+                    (None, Some(suggestion)) if suggestion.eq_ignore_ascii_case(&word.value) => diagnostic.with_help(format!("did you mean `{suggestion}`? (units are case-sensitive)")),
+                    (None, Some(suggestion)) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                    (None, None) => diagnostic.with_help("units are JPY, USD, kW, kWh, %, min, month(s) and their ratios, e.g. JPY/kWh"),
                 };
                 return Err(Box::new(diagnostic));
             }

@@ -315,8 +315,9 @@ fn japanese_high_voltage_month() {
         items(&[
             // 1,890.00 × 412.5 = 779,625.00
             ("basic charge", "779625"),
-            // 779,625.00 × (85 − 98) × 1 % = −101,351.25 → toward zero −101,351
-            ("power-factor adjustment", "-101351"),
+            // Rounded once, as the utility does: 779,625.00 × (1 + (85 − 98) × 1 %)
+            // = 678,273.75 → down 678,273; less the basic line 779,625 = −101,352.
+            ("power-factor adjustment", "-101352"),
             // 19.51 × 144,050 = 2,810,415.50 → 2,810,415
             ("energy", "2810415"),
             // window 2023-12..2024-02 (lag 2, 3 months): mean(−1.00, −1.20, −1.40) = −1.20;
@@ -327,12 +328,12 @@ fn japanese_high_voltage_month() {
             ("adjustment market_price", "86790"),
             // 3.49 × 144,050 = 502,734.50 → 502,734
             ("surcharge renewable", "502734"),
-            // subtotal 3,905,353 × 0.10 / 1.10 = 355,032.09 → 355,032 (informational)
+            // subtotal 3,905,352 × 0.10 / 1.10 = 355,032.00 → 355,032 (informational)
             ("consumption tax (included)", "355032"),
         ])
     );
-    assert_eq!(april.total, dec("3905353"));
-    assert_eq!(run.total, dec("3905353"));
+    assert_eq!(april.total, dec("3905352"));
+    assert_eq!(run.total, dec("3905352"));
     assert_sums(&run);
 
     let basic = line(april, "basic charge");
@@ -349,7 +350,7 @@ fn japanese_high_voltage_month() {
     assert_eq!(pf.rule, at(12));
     assert_eq!(
         pf.calculation,
-        "basic 779,625.00 JPY × (85 − 98) points × 1 % = -101,351.25 → round down to 1 JPY"
+        "basic 779,625.00 JPY × (1 + (85 − 98) points × 1 %) = 678,273.75 → round down to 1 JPY; less the basic line 779,625 = -101,352"
     );
     let fuel = line(april, "adjustment fuel_cost");
     assert_eq!(fuel.unit_price, Some(dec("-1.20")));
@@ -1317,5 +1318,23 @@ fn error_bad_load_values() {
     assert_eq!(
         bill(&simple_tariff(), &load, &BillingInputs::default()).unwrap_err(),
         BillingError::EmptyLoad
+    );
+}
+
+#[test]
+fn time_of_use_with_the_japanese_calendar() {
+    // The Japanese calendar knows Marine Day (2024-07-15): same split as the added holiday.
+    let mut tariff = tou_tariff();
+    tariff.calendar.kind = CalendarKind::Japan;
+    tariff.calendar.added.clear();
+    let load = load("2024-07", 1, 30, |_| 1.0);
+    let run = bill(&tariff, &load, &BillingInputs::default()).unwrap();
+    assert_eq!(
+        run.months[0].energy_by_period,
+        vec![
+            ("peak".to_string(), 132.0),
+            ("day".to_string(), 484.0),
+            ("night".to_string(), 872.0)
+        ]
     );
 }

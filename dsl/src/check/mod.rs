@@ -126,6 +126,21 @@ impl Checker<'_> {
         self.sources.rule_ref(span)
     }
 
+    /// The first word of a statement (its keyword).
+    fn keyword_span(&self, span: Span) -> Span {
+        let text = self.sources.text(span);
+        let len = text
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len());
+        if len == 0 {
+            return span;
+        }
+        Span {
+            end: span.start + len,
+            ..span
+        }
+    }
+
     /// Reports the second of two statements that may appear once.
     fn once(
         &mut self,
@@ -165,9 +180,12 @@ impl Checker<'_> {
                             code.span,
                             "expected JPY or USD",
                         );
-                        if let Some(s) = did_you_mean(other, ["JPY", "USD"]) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
+                        d = match did_you_mean(other, ["JPY", "USD"]) {
+                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            None => d.with_help(
+                                "voltlex bills in JPY or USD; convert the figures to one of them",
+                            ),
+                        };
                         self.report(d);
                     }
                 }
@@ -228,6 +246,8 @@ impl Checker<'_> {
             _ => None,
         });
         let mut energy_item = None;
+        // First declaration of each named adjustment and surcharge, for "first given here".
+        let mut named: Vec<(&'static str, &str, Span)> = Vec::new();
         for item in &decl.items {
             match &item.kind {
                 ItemKind::Currency(_) => {
@@ -262,14 +282,24 @@ impl Checker<'_> {
                     }
                 }
                 ItemKind::Adjustment { name, clauses } => {
-                    if tariff.adjustments.iter().any(|a| a.name == name.value) {
-                        self.report(Diagnostic::error(
-                            codes::DUPLICATE,
-                            format!("adjustment `{}` is given twice", name.value),
-                            name.span,
-                            "second adjustment with this name",
-                        ));
-                    } else if let Some(adjustment) = self.adjustment(name, clauses, item) {
+                    if let Some(&(_, _, first)) = named
+                        .iter()
+                        .find(|(k, n, _)| *k == "adjustment" && *n == name.value)
+                    {
+                        self.report(
+                            Diagnostic::error(
+                                codes::DUPLICATE,
+                                format!("adjustment `{}` is given twice", name.value),
+                                name.span,
+                                "second adjustment with this name",
+                            )
+                            .with_label(first, "first given here")
+                            .with_help("give each adjustment its own name, or merge the two"),
+                        );
+                        continue;
+                    }
+                    named.push(("adjustment", &name.value, name.span));
+                    if let Some(adjustment) = self.adjustment(name, clauses, item) {
                         tariff.adjustments.push(adjustment);
                     }
                 }
@@ -278,9 +308,15 @@ impl Checker<'_> {
                     rate,
                     rounding,
                 } => {
-                    if tariff.surcharges.iter().any(|s| s.name == name.value) {
-                        self.report(Diagnostic::error(codes::DUPLICATE, format!("surcharge `{}` is given twice", name.value), name.span, "second surcharge with this name").with_help("a rate that changes over time is one timeline: `A from DATE, B from DATE`"));
-                    } else if let Some(rate) = self.timeline(rate, UnitKind::MoneyPerKwh) {
+                    if let Some(&(_, _, first)) = named
+                        .iter()
+                        .find(|(k, n, _)| *k == "surcharge" && *n == name.value)
+                    {
+                        self.report(Diagnostic::error(codes::DUPLICATE, format!("surcharge `{}` is given twice", name.value), name.span, "second surcharge with this name").with_label(first, "first given here").with_help("a rate that changes over time is one timeline: `A from DATE, B from DATE`"));
+                        continue;
+                    }
+                    named.push(("surcharge", &name.value, name.span));
+                    if let Some(rate) = self.timeline(rate, UnitKind::MoneyPerKwh) {
                         let rounding = rounding
                             .as_ref()
                             .and_then(|r| self.rounding(r, UnitKind::Money));
@@ -398,7 +434,8 @@ impl Checker<'_> {
                     ),
                     quantity.span,
                     "expected 15, 30 or 60 min",
-                ));
+                )
+                .with_help("meter data comes in 15-, 30- or 60-minute intervals: write `interval 30 min`"));
                 30
             }
             None => 30,
@@ -433,6 +470,8 @@ impl Checker<'_> {
     ) -> Option<Demand> {
         let mut seen: Vec<(&'static str, Span)> = Vec::new();
         let mut once = |checker: &mut Self, what: &'static str, span: Span| -> bool {
+            // Underline the keyword, not the whole statement.
+            let span = checker.keyword_span(span);
             if let Some(&(_, first)) = seen.iter().find(|(w, _)| *w == what) {
                 checker.report(
                     Diagnostic::error(
@@ -441,7 +480,8 @@ impl Checker<'_> {
                         span,
                         "given again here",
                     )
-                    .with_label(first, "first given here"),
+                    .with_label(first, "first given here")
+                    .with_help("keep one; a value that changes over time is one timeline: `A from DATE, B from DATE`"),
                 );
                 return false;
             }
@@ -453,7 +493,7 @@ impl Checker<'_> {
         let mut charge = None;
         let mut power_factor = None;
         let mut waived: Option<(NaiveDate, Span)> = None;
-        let mut phase_in: Option<(Timeline<Decimal>, Span)> = None;
+        let mut phase_in: Option<(Timeline<Decimal>, Span, &ast::Timeline)> = None;
         let mut subscription: Option<(Decimal, Timeline<Decimal>, Span)> = None;
         let mut overage: Option<(Timeline<Decimal>, Span)> = None;
         let mut rounding = None;
@@ -524,7 +564,7 @@ impl Checker<'_> {
                         let timeline = self.timeline(t, UnitKind::Percent);
                         self.validity = saved;
                         match timeline {
-                            Some(timeline) => phase_in = Some((timeline, item.span)),
+                            Some(timeline) => phase_in = Some((timeline, item.span, t)),
                             None => ok = false,
                         }
                     }
@@ -570,6 +610,9 @@ impl Checker<'_> {
             }
         }
         let head = block.keyword;
+        // Where a statement was given, even if its value was wrong (already reported): a
+        // wrong value is not also a missing statement.
+        let given = |what: &str| seen.iter().find(|(w, _)| *w == what).map(|s| s.1);
         if charge.is_none() && subscription.is_none() && ok {
             self.report(
                 Diagnostic::error(codes::MISSING, "demand block has neither a `charge` nor a `subscription`", head, "charges nothing")
@@ -577,7 +620,7 @@ impl Checker<'_> {
             );
             ok = false;
         }
-        if charge.is_some() && contract.is_none() && subscription.is_none() {
+        if charge.is_some() && given("contract").is_none() && given("subscription").is_none() {
             self.report(
                 Diagnostic::error(codes::MISSING, "demand charge without a contract demand rule", head, "how is the billed kW found?")
                     .with_help("add `contract = max demand over 12 months` (ratchet), `contract = monthly peak` or `contract = agreed`"),
@@ -601,11 +644,17 @@ impl Checker<'_> {
                 contract,
                 Some(ContractDemand::Ratchet { .. } | ContractDemand::Agreed)
             ) {
-                self.report(Diagnostic::error(codes::CONFLICT, "a subscription is billed on the month's own peak; it cannot have a ratchet or agreed contract", *span, "subscription here").with_help("remove the `contract` line or write `contract = monthly peak`"));
+                let mut d = Diagnostic::error(codes::CONFLICT, "a subscription is billed on the month's own peak; it cannot have a ratchet or agreed contract", *span, "subscription here");
+                if let Some(contract) = given("contract") {
+                    d = d.with_label(contract, "contract demand rule here");
+                }
+                self.report(
+                    d.with_help("remove the `contract` line or write `contract = monthly peak`"),
+                );
                 ok = false;
             }
         }
-        if let (Some((_, span)), None) = (&overage, &subscription) {
+        if let (Some((_, span)), None) = (&overage, given("subscription")) {
             self.report(
                 Diagnostic::error(
                     codes::MISSING,
@@ -617,11 +666,8 @@ impl Checker<'_> {
             );
             ok = false;
         }
-        if power_factor.is_some() && charge.is_none() {
-            let span = seen
-                .iter()
-                .find(|(w, _)| *w == "power_factor")
-                .map_or(head, |s| s.1);
+        if power_factor.is_some() && given("charge").is_none() {
+            let span = given("power_factor").unwrap_or(head);
             self.report(
                 Diagnostic::error(
                     codes::MISSING,
@@ -634,7 +680,7 @@ impl Checker<'_> {
             ok = false;
         }
         let holiday = match (waived, phase_in) {
-            (None, Some((_, span))) => {
+            (None, Some((_, span, _))) => {
                 self.report(
                     Diagnostic::error(
                         codes::DEMAND_HOLIDAY,
@@ -649,13 +695,19 @@ impl Checker<'_> {
             }
             (Some((until, span)), phase) => {
                 let mut steps = Vec::new();
-                if let Some((timeline, phase_span)) = phase {
+                if let Some((timeline, _, written)) = phase {
                     let mut last = Decimal::ZERO;
-                    for step in timeline.steps {
+                    // The checked timeline has one step per written step.
+                    for (step, text) in timeline.steps.into_iter().zip(&written.steps) {
                         match step.from {
                             Some(from) if from >= until => {}
                             _ => {
-                                self.report(Diagnostic::error(codes::DEMAND_HOLIDAY, format!("phase-in step must start on or after the end of the holiday ({until})"), phase_span, "starts too early"));
+                                let at = text.from.as_ref().map_or(text.quantity.span, |f| f.span);
+                                self.report(
+                                    Diagnostic::error(codes::DEMAND_HOLIDAY, format!("phase-in step must start on or after the end of the holiday ({until})"), at, "starts before the holiday ends")
+                                        .with_label(span, "the holiday ends here")
+                                        .with_help(format!("the first step can start the day the holiday ends: `from {until}`")),
+                                );
                                 ok = false;
                             }
                         }
@@ -663,9 +715,13 @@ impl Checker<'_> {
                             self.report(Diagnostic::error(
                                 codes::DEMAND_HOLIDAY,
                                 "phase-in shares must rise from 0% to at most 100%",
-                                phase_span,
-                                "share out of order or above 100%",
-                            ));
+                                text.quantity.span,
+                                if step.value > Decimal::ONE {
+                                    "above 100%"
+                                } else {
+                                    "lower than the step before"
+                                },
+                            ).with_help("each step charges a larger share of the demand charge, up to 100%"));
                             ok = false;
                         }
                         last = step.value;
@@ -720,7 +776,7 @@ impl Checker<'_> {
             EnergyBody::Keyed(entries) => self.keyed_energy(entries, item, seasons, periods)?,
             EnergyBody::Tiers(tiers) => {
                 let mut out = Vec::new();
-                let mut last: Option<Decimal> = None;
+                let mut last: Option<(Decimal, Span)> = None;
                 let mut ok = true;
                 for (index, (limit, rate, span)) in tiers.iter().enumerate() {
                     let rate = self.timeline(rate, UnitKind::MoneyPerKwh);
@@ -728,36 +784,58 @@ impl Checker<'_> {
                         Some(q) => {
                             let value = self.quantity(q, UnitKind::Energy);
                             if let Some(v) = value {
-                                if last.is_some_and(|l| v <= l) || v <= Decimal::ZERO {
-                                    self.report(Diagnostic::error(
-                                        codes::TIER_ORDER,
-                                        "tier limits must increase",
-                                        q.span,
-                                        "not above the previous limit",
-                                    ));
-                                    ok = false;
+                                match last {
+                                    Some((l, previous)) if v <= l => {
+                                        self.report(
+                                            Diagnostic::error(
+                                                codes::TIER_ORDER,
+                                                "tier limits must increase",
+                                                q.span,
+                                                "not above the previous limit",
+                                            )
+                                            .with_label(previous, "previous limit")
+                                            .with_help("list the tiers from the smallest limit up; each `up to` is a total for the month, not the size of the tier"),
+                                        );
+                                        ok = false;
+                                    }
+                                    _ if v <= Decimal::ZERO => {
+                                        self.report(Diagnostic::error(
+                                            codes::TIER_ORDER,
+                                            "tier limits must be above 0 kWh",
+                                            q.span,
+                                            "not above 0 kWh",
+                                        ));
+                                        ok = false;
+                                    }
+                                    _ => {}
                                 }
-                                last = Some(v);
+                                last = Some((v, q.span));
                             }
                             if index + 1 == tiers.len() {
-                                self.report(Diagnostic::error(
-                                    codes::TIER_ORDER,
-                                    "the last tier must be `rest at PRICE`",
-                                    *span,
-                                    "kWh above this limit would have no price",
-                                ));
+                                self.report(
+                                    Diagnostic::error(
+                                        codes::TIER_ORDER,
+                                        "the last tier must be `rest at PRICE`",
+                                        *span,
+                                        "kWh above this limit would have no price",
+                                    )
+                                    .with_help("add a last tier `rest at … JPY/kWh`"),
+                                );
                                 ok = false;
                             }
                             value.map(|v| v.to_string().parse::<f64>().unwrap_or(0.0))
                         }
                         None => {
                             if index + 1 != tiers.len() {
-                                self.report(Diagnostic::error(
-                                    codes::TIER_ORDER,
-                                    "`rest` must be the last tier",
-                                    *span,
-                                    "tiers after this one are never reached",
-                                ));
+                                self.report(
+                                    Diagnostic::error(
+                                        codes::TIER_ORDER,
+                                        "`rest` must be the last tier",
+                                        *span,
+                                        "tiers after this one are never reached",
+                                    )
+                                    .with_help("move `rest at …` to the end of the tiers"),
+                                );
                                 ok = false;
                             }
                             None
@@ -881,7 +959,7 @@ impl Checker<'_> {
                             if by_period { "period" } else { "season" },
                             missing.join("`, `")
                         ),
-                        item.span,
+                        item.keyword,
                         "every kWh needs a price",
                     )
                     .with_help(format!(
@@ -971,7 +1049,11 @@ impl Checker<'_> {
                             other,
                             "conflicts with `per interval`",
                         )
-                        .with_label(span, "prices each interval at its own index value"),
+                        .with_label(span, "prices each interval at its own index value")
+                        .with_help(format!(
+                            "remove the `{what}`, or remove `per interval` to price the month at {}",
+                            if what == "lag" { "an earlier month's index" } else { "an average of the index" }
+                        )),
                     );
                     ok = false;
                 }

@@ -55,9 +55,10 @@ impl Checker<'_> {
                     name.span,
                     "expected `japan` or `weekends-only`",
                 );
-                if let Some(s) = did_you_mean(other, ["japan", "weekends-only"]) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
+                d = match did_you_mean(other, ["japan", "weekends-only"]) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help("`japan` knows Japanese national holidays; `weekends-only` has none (add holidays with `calendar weekends-only { add DATE }`)"),
+                };
                 self.report(d);
                 CalendarKind::WeekendsOnly
             }
@@ -67,12 +68,15 @@ impl Checker<'_> {
         let time_zone = match zone {
             Some(zone) => {
                 if !valid_zone_name(&zone.value) {
-                    self.report(Diagnostic::error(
-                        codes::BAD_TIME_ZONE,
-                        format!("`{}` is not an IANA time zone name", zone.value),
-                        zone.span,
-                        "expected Area/City, e.g. Asia/Tokyo",
-                    ));
+                    self.report(
+                        Diagnostic::error(
+                            codes::BAD_TIME_ZONE,
+                            format!("`{}` is not an IANA time zone name", zone.value),
+                            zone.span,
+                            "expected Area/City, e.g. Asia/Tokyo",
+                        )
+                        .with_help("write the zone's IANA name, e.g. \"America/Los_Angeles\" or \"Asia/Tokyo\""),
+                    );
                 }
                 zone.value.clone()
             }
@@ -256,14 +260,27 @@ impl Checker<'_> {
             None => {
                 if let Some(position) = owner.iter().position(|o| o.is_none()) {
                     let span = decls.last().map_or(Span::default(), |d| d.span);
+                    let last = owner[position..]
+                        .iter()
+                        .position(|o| o.is_some())
+                        .map_or(days.len() - 1, |n| position + n - 1);
+                    let uncovered = if last == position {
+                        month_day_text(days[position])
+                    } else {
+                        format!(
+                            "{} to {}",
+                            month_day_text(days[position]),
+                            month_day_text(days[last])
+                        )
+                    };
                     self.report(
                         Diagnostic::error(
                             codes::SEASON_COVERAGE,
-                            format!("no season contains {}", month_day_text(days[position])),
+                            format!("no season contains {uncovered}"),
                             span,
                             "seasons leave days uncovered",
                         )
-                        .with_help("add `season other = otherwise` for the remaining days"),
+                        .with_help("add `season other = otherwise` for the remaining days, or extend a season to them"),
                     );
                 }
             }
@@ -515,7 +532,7 @@ impl Checker<'_> {
                         self.report(
                             Diagnostic::error(
                                 codes::PERIOD_GAP,
-                                format!("no period covers {label} {}..{} on {}{}", clock(minute), clock(minute + interval_minutes), month_day_text(date), season.map(|s| format!(" (season {s})")).unwrap_or_default()),
+                                format!("no period covers {label} {}..{}{}", clock(minute), clock(minute + interval_minutes), season.map(|s| format!(" in season `{s}`")).unwrap_or_default()),
                                 block,
                                 "these periods leave that interval uncovered",
                             )
@@ -531,12 +548,14 @@ impl Checker<'_> {
                                 Diagnostic::error(
                                     codes::PERIOD_OVERLAP,
                                     format!(
-                                        "periods `{}` and `{}` both cover {label} {}..{} on {}",
+                                        "periods `{}` and `{}` both cover {label} {}..{}{}",
                                         periods[a].name,
                                         periods[b].name,
                                         clock(minute),
                                         clock(minute + interval_minutes),
-                                        month_day_text(date)
+                                        season
+                                            .map(|s| format!(" in season `{s}`"))
+                                            .unwrap_or_default()
                                     ),
                                     spans[b],
                                     "overlaps",

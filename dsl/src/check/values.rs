@@ -20,12 +20,15 @@ impl Checker<'_> {
         match Decimal::from_str(&text) {
             Ok(value) => Some(value),
             Err(_) => {
-                self.report(Diagnostic::error(
-                    codes::BAD_NUMBER,
-                    format!("`{}` cannot be read as a number", number.value),
-                    number.span,
-                    "too many digits",
-                ));
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_NUMBER,
+                        format!("`{}` cannot be read as a number", number.value),
+                        number.span,
+                        "too many digits",
+                    )
+                    .with_help("numbers have at most 28 significant digits"),
+                );
                 None
             }
         }
@@ -106,7 +109,7 @@ impl Checker<'_> {
                     ),
                     quantity.number.span,
                     format!(
-                        "{}..={} {}",
+                        "expected {} to {} {}",
                         range.start(),
                         range.end(),
                         kind.example(self.currency)
@@ -129,7 +132,7 @@ impl Checker<'_> {
                         date.span,
                         "expected an existing day as YYYY-MM-DD",
                     )
-                    .with_help("dates are written like 2025-04-01"),
+                    .with_help(date_help(&date.value)),
                 );
                 None
             }
@@ -193,13 +196,16 @@ impl Checker<'_> {
             if let (Some(date), Some(text)) = (from, &step.from) {
                 if let Some((before, before_span)) = previous {
                     if date <= before {
-                        let message = if date == before {
-                            format!("two values take effect on {date}")
+                        let (message, label) = if date == before {
+                            (
+                                format!("two values take effect on {date}"),
+                                "same date as the previous value",
+                            )
                         } else {
-                            format!("{date} comes before {before}: timeline values must be in date order")
+                            (format!("{date} comes before {before}: timeline values must be in date order"), "out of order")
                         };
                         self.report(
-                            Diagnostic::error(codes::TIMELINE_ORDER, message, text.span, "out of order")
+                            Diagnostic::error(codes::TIMELINE_ORDER, message, text.span, label)
                                 .with_label(before_span, "the previous value starts here")
                                 .with_help("list values in increasing order of their `from` dates, each date once"),
                         );
@@ -231,7 +237,8 @@ impl Checker<'_> {
                                 text.span,
                                 "ends too early",
                             )
-                            .with_label(last_span, "the last value starts here"),
+                            .with_label(last_span, "the last value starts here")
+                            .with_help("`until` is the first day without a value: it must come after the last `from`"),
                         );
                         ok = false;
                     }
@@ -281,5 +288,38 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+/// Why a `YYYY-MM-DD`-like text is not a date, as a help line.
+fn date_help(text: &str) -> String {
+    let parts: Vec<&str> = text.split('-').collect();
+    let numbers: Vec<Option<u32>> = parts.iter().map(|p| p.parse().ok()).collect();
+    match (parts.as_slice(), numbers.as_slice()) {
+        ([y, m, d], [Some(year), Some(month), Some(day)])
+            if y.len() == 4 && m.len() == 2 && d.len() == 2 =>
+        {
+            if !(1..=12).contains(month) {
+                "months run from 01 to 12".to_string()
+            } else if *day == 0 {
+                "days start at 01".to_string()
+            } else {
+                let first = NaiveDate::from_ymd_opt(*year as i32, *month, 1);
+                let next = if *month == 12 {
+                    NaiveDate::from_ymd_opt(*year as i32 + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(*year as i32, month + 1, 1)
+                };
+                match first.zip(next) {
+                    Some((first, next)) => format!(
+                        "{} has {} days",
+                        first.format("%B %Y"),
+                        (next - first).num_days()
+                    ),
+                    None => "dates are written YYYY-MM-DD, like 2025-04-01".to_string(),
+                }
+            }
+        }
+        _ => "dates are written YYYY-MM-DD, like 2025-04-01".to_string(),
     }
 }

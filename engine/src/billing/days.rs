@@ -2,7 +2,7 @@
 //! of its tariff intervals.
 //!
 //! A period depends on the date only through its weekday, whether it is a holiday and its
-//! season (see [`voltlex_dsl::rules::Tariff::period_matches`]). So each date costs one
+//! season (that is all a period clause looks at). So each date costs one
 //! holiday and one season lookup, and the day's period table — the period of every tariff
 //! interval — is computed once per (weekday, holiday, season) and reused: the per-interval
 //! loop only indexes a slice.
@@ -80,5 +80,124 @@ impl<'t> Days<'t> {
             self.tables[kind] = Some(table.into_boxed_slice());
         }
         Ok(self.tables[kind].as_deref().expect("filled above"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::month::YearMonth;
+    use chrono::Duration;
+    use voltlex_dsl::rules::{
+        Calendar, CalendarKind, Currency, DaySet, MonthDay, Period, PeriodClause, PeriodRule,
+        RoundingPolicy, RuleRef, Season, TimeRange,
+    };
+
+    fn tariff() -> Tariff {
+        let md = |month, day| MonthDay { month, day };
+        let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+        let clause = |days: Vec<DaySet>, from: u32, to: u32, seasons: Vec<String>| PeriodClause {
+            days,
+            times: vec![TimeRange {
+                start_minute: from,
+                end_minute: to,
+            }],
+            seasons,
+        };
+        let when = |name: &str, clauses, except: Vec<String>| Period {
+            name: name.into(),
+            rule: PeriodRule::When { clauses, except },
+            origin: RuleRef::default(),
+        };
+        Tariff {
+            name: "days".into(),
+            origin: RuleRef::default(),
+            currency: Currency::Jpy,
+            calendar: Calendar {
+                kind: CalendarKind::WeekendsOnly,
+                time_zone: "Asia/Tokyo".into(),
+                added: vec![day(7, 15), day(12, 31)],
+                removed: vec![],
+            },
+            interval_minutes: 30,
+            seasons: vec![
+                Season {
+                    name: "summer".into(),
+                    ranges: vec![(md(7, 1), md(9, 30))],
+                    origin: RuleRef::default(),
+                },
+                Season {
+                    name: "other".into(),
+                    ranges: vec![(md(10, 1), md(6, 30))],
+                    origin: RuleRef::default(),
+                },
+            ],
+            periods: vec![
+                when(
+                    "peak",
+                    vec![clause(
+                        vec![DaySet::Weekdays],
+                        780,
+                        960,
+                        vec!["summer".into()],
+                    )],
+                    vec![],
+                ),
+                when(
+                    "day",
+                    vec![clause(vec![DaySet::EveryDay], 480, 1320, vec![])],
+                    vec!["peak".into(), "holiday".into()],
+                ),
+                when(
+                    "holiday",
+                    vec![clause(
+                        vec![DaySet::Holidays, DaySet::Sundays],
+                        0,
+                        1440,
+                        vec![],
+                    )],
+                    vec![],
+                ),
+                Period {
+                    name: "night".into(),
+                    rule: PeriodRule::Otherwise,
+                    origin: RuleRef::default(),
+                },
+            ],
+            demand: None,
+            energy: None,
+            adjustments: vec![],
+            surcharges: vec![],
+            fixed_charges: vec![],
+            minimum_bill: None,
+            tax: None,
+            rounding: RoundingPolicy::default(),
+            validity: None,
+        }
+    }
+
+    #[test]
+    fn cached_tables_agree_with_period_of_for_a_year() {
+        let tariff = tariff();
+        let mut days = Days::new(&tariff);
+        let ctx = MonthContext::new(&tariff, YearMonth::new(2024, 1).unwrap());
+        let mut date = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        while date.year() == 2024 {
+            let season = days.season(date);
+            assert_eq!(season.map(|i| &tariff.seasons[i]), tariff.season_of(date));
+            let table = days.periods(&ctx, date, season).unwrap().to_vec();
+            for (slot, &period) in table.iter().enumerate() {
+                let start =
+                    date.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(30 * slot as i64);
+                assert_eq!(
+                    Some(usize::from(period)),
+                    tariff.period_of(start),
+                    "{start}"
+                );
+            }
+            date = date.succ_opt().unwrap();
+        }
+        // 7 weekdays × holiday or not × 3 season slots at most; far fewer than 366 days.
+        assert!(days.tables.iter().filter(|t| t.is_some()).count() <= 42);
     }
 }

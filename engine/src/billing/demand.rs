@@ -148,6 +148,12 @@ fn ratchet(
             skipped = true;
             None
         } else if let Some(&peak) = inputs.history.get(&candidate) {
+            if !(0.0..=f64::MAX).contains(&peak) {
+                return Err(BillingError::HistoryPeak {
+                    month: candidate,
+                    kw: peak,
+                });
+            }
             Some(peak)
         } else {
             missing.push(candidate);
@@ -186,8 +192,9 @@ fn ratchet(
 /// - **Basic charge** = price per kW × contract kW × the demand-charge holiday's share
 ///   ([`voltlex_dsl::rules::DemandHoliday::share_at`] the month's 1st). While waived the
 ///   line is shown with 0 and the calculation says why.
-/// - **Power-factor adjustment** = unrounded basic charge × (base % − power factor %) ×
-///   step per point: base 85 %, step 1 %, power factor 98 % → −13 % of the basic charge.
+/// - **Power-factor adjustment**: the basic charge adjusted by (base % − power factor %) ×
+///   step per point (base 85 %, step 1 %, power factor 98 % → −13 %), rounded once as a
+///   utility does (price × kW × (185 − pf) / 100), less the rounded basic line.
 ///   The power factor comes from `inputs.power_factor` in percent and must lie in (0, 100].
 /// - **Subscription**: `inputs.subscription_kw` rounded up to whole blocks, or, when not
 ///   given, the whole number of blocks (the peak's floor or ceiling in blocks) that makes
@@ -208,15 +215,20 @@ pub(crate) fn lines(
     if let Some(charge) = &demand.charge_per_kw {
         let price = ctx.value(charge, "basic charge per kW", &demand.origin)?;
         let kw = ctx.quantity(contract_kw, "contract demand")?;
-        let raw = basic_charge(ctx, demand, price, kw, out)?;
+        let (raw, basic) = basic_charge(ctx, demand, price, kw, out)?;
         if let Some(rule) = &demand.power_factor {
             let pf = power_factor_of(ctx, inputs, &rule.origin)?;
             power_factor = Some(pf);
             let points = ctx.sub(rule.base * Decimal::ONE_HUNDRED, pf, "power factor")?;
             let factor = ctx.mul(points, rule.step, "power-factor adjustment")?;
+            // Utilities round the adjusted basic charge once (price × kW × (185 − pf) / 100);
+            // the adjustment line is that rounded figure less the rounded basic line, so the
+            // two lines add up to the utility's basic charge to the yen.
             let adjustment = ctx.mul(raw, factor, "power-factor adjustment")?;
+            let adjusted = ctx.add(raw, adjustment, "power-factor adjustment")?;
             let rounding = ctx.rounding(demand.rounding);
-            let amount = ctx.round(adjustment, rounding, "power-factor adjustment")?;
+            let adjusted_rounded = ctx.round(adjusted, rounding, "power-factor adjustment")?;
+            let amount = ctx.sub(adjusted_rounded, basic, "power-factor adjustment")?;
             out.push(LineItem {
                 item: "power-factor adjustment".to_string(),
                 kind: LineKind::PowerFactor,
@@ -226,14 +238,16 @@ pub(crate) fn lines(
                 amount,
                 rule: rule.origin.clone(),
                 calculation: format!(
-                    "basic {} {} × ({} − {}) points × {} = {}{}",
+                    "basic {} {} × (1 + ({} − {}) points × {}) = {}{}; less the basic line {} = {}",
                     format::money(raw),
                     ctx.currency(),
                     format::number(rule.base * Decimal::ONE_HUNDRED),
                     format::number(pf),
                     format::percent(rule.step),
-                    format::money(adjustment),
+                    format::money(adjusted),
                     format::rounding(rounding, ctx.currency()),
+                    format::number(basic),
+                    format::number(amount),
                 ),
                 informational: false,
             });
@@ -245,14 +259,15 @@ pub(crate) fn lines(
     Ok(power_factor.or_else(|| given_power_factor(ctx.month, inputs)))
 }
 
-/// Push the basic-charge line; return the unrounded amount (the power-factor base).
+/// Push the basic-charge line; return its unrounded amount (the power-factor base) and the
+/// line's rounded amount.
 fn basic_charge(
     ctx: &MonthContext<'_>,
     demand: &Demand,
     price: &TimedValue<Decimal>,
     kw: Decimal,
     out: &mut Vec<LineItem>,
-) -> Result<Decimal, BillingError> {
+) -> Result<(Decimal, Decimal), BillingError> {
     let full = ctx.mul(price.value, kw, "basic charge")?;
     let (share, holiday_note, rule) = match &demand.holiday {
         Some(holiday) => {
@@ -312,7 +327,7 @@ fn basic_charge(
         calculation,
         informational: false,
     });
-    Ok(raw)
+    Ok((raw, amount))
 }
 
 /// The power factor given for the month, if any (not checked).

@@ -143,6 +143,15 @@ pub enum BillingError {
         rule: RuleRef,
     },
 
+    /// A peak of the history is negative or not a number.
+    #[error("the history gives {kw} kW as the peak of {month}: a peak must be a finite number of kW, at least 0")]
+    HistoryPeak {
+        /// The history month.
+        month: YearMonth,
+        /// The value given.
+        kw: f64,
+    },
+
     /// The tariff bills an agreed contract demand but none was given.
     #[error(
         "the tariff bills an agreed contract demand ({rule}) but none was given for {month}: \

@@ -4,9 +4,10 @@
 //! peak and energy, finds its contract demand, and prices it line by line in a fixed order:
 //!
 //! 1. demand — basic charge (with demand-charge holiday), power-factor adjustment,
-//!    subscription and overage ([`demand`](self) rules);
-//! 2. energy — flat, by season, by time-of-use period or tiered;
-//! 3. index-linked adjustments (fuel cost, market price);
+//!    subscription and overage (module `demand`);
+//! 2. energy — flat, by season, by time-of-use period or tiered (module `energy`, with the
+//!    per-day period tables of module `days`);
+//! 3. index-linked adjustments (fuel cost, market price; module `adjust`);
 //! 4. per-kWh surcharges; 5. fixed charges; 6. the minimum-bill top-up;
 //! 7. tax — contained (informational line) or added; 8. rounding of the total.
 //!
