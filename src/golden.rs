@@ -125,14 +125,16 @@ pub fn run_test(package: &Path, file: &Path) -> TestOutcome {
             return outcome;
         }
     };
-    let power_factor = test.power_factor.as_ref().map(|v| match v {
-        toml::Value::String(s) if s.parse::<Decimal>().is_ok() => PowerFactorSource::parse(s),
-        toml::Value::String(s) => PowerFactorSource::File(rel(s)),
-        toml::Value::Integer(i) => PowerFactorSource::Flat(Decimal::from(*i)),
-        toml::Value::Float(f) => {
-            PowerFactorSource::Flat(Decimal::from_f64_retain(*f).unwrap_or_default())
+    // A power factor is a percentage (`98`, `84.9`, "97%") or a CSV path relative to the test.
+    let power_factor = test.power_factor.as_ref().map(|value| {
+        let text = match value {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match PowerFactorSource::parse(&text) {
+            PowerFactorSource::File(path) => PowerFactorSource::File(base.join(path)),
+            flat => flat,
         }
-        other => PowerFactorSource::parse(&other.to_string()),
     });
     let request = BillRequest {
         rules: package.to_path_buf(),

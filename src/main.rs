@@ -69,6 +69,8 @@ enum BillFormat {
     Table,
     Json,
     Csv,
+    /// An Excel workbook (Summary with chart, Lines); needs `--output FILE.xlsx`.
+    Xlsx,
 }
 
 #[derive(clap::Args)]
@@ -151,6 +153,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths, format } => check(&paths, format),
         Command::Bill(args) => {
+            if args.format == BillFormat::Xlsx {
+                xlsx_output(&args)?; // before the billing work
+            }
             let Some(run) = bill(&args)? else {
                 return Ok(ExitCode::from(1));
             };
@@ -158,6 +163,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 BillFormat::Table => report::to_table(&run),
                 BillFormat::Json => serde_json::to_string_pretty(&report::to_json(&run))? + "\n",
                 BillFormat::Csv => report::to_csv(&run),
+                BillFormat::Xlsx => {
+                    voltlex_excel::write_bills(&run, xlsx_output(&args)?)?;
+                    return Ok(ExitCode::SUCCESS);
+                }
             };
             emit(&text, args.output.as_deref())?;
             Ok(ExitCode::SUCCESS)
@@ -308,6 +317,13 @@ fn test(packages: &[PathBuf]) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The workbook `--format xlsx` writes: `--output` is required (a workbook is not text).
+fn xlsx_output(args: &BillArgs) -> anyhow::Result<&Path> {
+    args.output.as_deref().ok_or_else(|| {
+        anyhow!("--format xlsx writes a workbook, not text: give the file with --output FILE.xlsx")
     })
 }
 

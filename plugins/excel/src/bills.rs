@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
-    utility::row_col_to_cell, Chart, ChartType, Color, DocProperties, Format, FormatBorder,
-    Formula, Workbook, Worksheet,
+    utility::row_col_to_cell, Chart, ChartType, Color, DocProperties, Format, FormatAlign,
+    FormatBorder, Formula, Workbook, Worksheet,
 };
 use voltlex_dsl::rules::Currency;
 use voltlex_engine::billing::BillRun;
@@ -31,7 +31,7 @@ const LINES_HEADERS: [&str; 9] = [
     "Rule",
     "Calculation",
 ];
-const LINES_WIDTHS: [f64; 9] = [9.0, 30.0, 14.0, 7.0, 14.0, 16.0, 14.0, 24.0, 90.0];
+const LINES_WIDTHS: [f64; 9] = [9.0, 30.0, 14.0, 7.0, 16.0, 16.0, 14.0, 24.0, 40.0];
 
 /// Builds the workbook [`write_bills`](crate::write_bills) saves, for a caller that wants to
 /// add sheets of its own or save it elsewhere (`save_to_buffer`).
@@ -97,6 +97,9 @@ fn summary_sheet(sheet: &mut Worksheet, run: &BillRun, f: &Formats) -> Result<()
     sheet.write_string(0, 1, &run.tariff)?;
     sheet.write_string_with_format(1, 0, "Currency", &f.label)?;
     sheet.write_string(1, 1, currency)?;
+    // Table and chart on one printed page.
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 1);
 
     let header = SUMMARY_HEADER_ROW;
     for (col, (title, width)) in (0u16..).zip(SUMMARY_HEADERS.iter().zip(SUMMARY_WIDTHS)) {
@@ -183,6 +186,16 @@ fn lines_sheet(sheet: &mut Worksheet, run: &BillRun, f: &Formats) -> Result<(), 
         sheet.set_column_width(col, width)?;
     }
 
+    // The calculation column as wide as its longest text (within reason).
+    let longest = run
+        .months
+        .iter()
+        .flat_map(|b| &b.lines)
+        .map(|l| l.calculation.chars().count())
+        .max()
+        .unwrap_or(0);
+    sheet.set_column_width(8, (longest as f64 + 2.0).clamp(40.0, 160.0))?;
+
     let mut scaled = ScaledFormats::default();
     let mut row = 0;
     for bill in &run.months {
@@ -197,7 +210,8 @@ fn lines_sheet(sheet: &mut Worksheet, run: &BillRun, f: &Formats) -> Result<(), 
                 sheet.write_number_with_format(row, 2, number(quantity), format)?;
             }
             if let Some(unit) = &line.unit {
-                sheet.write_string_with_format(row, 3, unit, text)?;
+                let unit_format = if info { &f.info_unit } else { &f.unit };
+                sheet.write_string_with_format(row, 3, unit, unit_format)?;
             }
             if let Some(price) = line.unit_price {
                 let format = scaled.get(price.scale(), info);
@@ -205,7 +219,8 @@ fn lines_sheet(sheet: &mut Worksheet, run: &BillRun, f: &Formats) -> Result<(), 
             }
             let amount = if info { &f.info_amount } else { &f.amount };
             sheet.write_number_with_format(row, 5, number(line.amount), amount)?;
-            sheet.write_boolean_with_format(row, 6, info, text)?;
+            let flag = if info { &f.info_flag } else { &f.flag };
+            sheet.write_boolean_with_format(row, 6, info, flag)?;
             sheet.write_string_with_format(row, 7, line.rule.to_string(), text)?;
             sheet.write_string_with_format(row, 8, &line.calculation, text)?;
         }
@@ -228,6 +243,11 @@ struct Formats {
     header: Format,
     text: Format,
     info_text: Format,
+    unit: Format,
+    info_unit: Format,
+    /// Booleans shown as `TRUE`/`FALSE` (LibreOffice shows 0/1 without a format).
+    flag: Format,
+    info_flag: Format,
     kw: Format,
     kwh: Format,
     amount: Format,
@@ -243,6 +263,10 @@ impl Formats {
         let info = |format: Format| format.set_italic().set_font_color(Color::Gray);
         let total = |format: Format| format.set_bold().set_border_top(FormatBorder::Double);
         let amount = Format::new().set_num_format(&amount_code);
+        let unit = Format::new().set_indent(1);
+        let flag = Format::new()
+            .set_num_format("\"TRUE\";\"TRUE\";\"FALSE\"")
+            .set_align(FormatAlign::Center);
         // kW and kWh to the engine's 3 decimals, at least one shown: 412.5, 36,015.0.
         let kwh = Format::new().set_num_format("#,##0.0##");
         Formats {
@@ -253,6 +277,10 @@ impl Formats {
                 .set_border_bottom(FormatBorder::Thin),
             text: Format::new(),
             info_text: info(Format::new()),
+            unit: unit.clone(),
+            info_unit: info(unit),
+            flag: flag.clone(),
+            info_flag: info(flag),
             kw: kwh.clone(),
             info_amount: info(amount.clone()),
             total_label: total(Format::new()),

@@ -47,6 +47,21 @@ write_load("load-2025-09.csv", date(2025, 9, 1), date(2025, 10, 1), "100", {
     "2025-09-23 14:00": "310",                              # holiday afternoon: night
 })
 
+# 2026 check dates (FACTS.md): the substitute holiday Wed 2026-05-06 (Constitution Memorial
+# Day 05-03 is a Sunday and 05-04, 05-05 are holidays, so it moves to the first day that is
+# not one) and the citizens' holiday Tue 2026-09-22 (between Respect for the Aged Day Mon
+# 09-21 and Autumnal Equinox Day Wed 09-23).
+write_load("load-2026-05.csv", date(2026, 5, 1), date(2026, 6, 1), "100", {
+    "2026-05-04 14:00": "200",   # Monday, Greenery Day: night
+    "2026-05-06 10:00": "260",   # Wednesday, substitute holiday: night
+    "2026-05-07 10:00": "230",   # Thursday: day
+})
+write_load("load-2026-09.csv", date(2026, 9, 1), date(2026, 10, 1), "100", {
+    "2026-09-21 15:00": "250",   # Monday, Respect for the Aged Day: night
+    "2026-09-22 14:00": "290",   # Tuesday, citizens' holiday: night (peak on a business day)
+    "2026-09-24 14:00": "270",   # Thursday: peak
+})
+
 # Demand-charge phase-in boundaries, one file per step (the month before and the month at it).
 write_load("load-2027-03-to-04.csv", date(2027, 3, 1), date(2027, 5, 1), "120", {
     "2027-03-22 10:00": "290",   # Monday, substitute holiday (Vernal Equinox 03-21 is a Sunday): night

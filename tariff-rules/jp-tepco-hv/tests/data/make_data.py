@@ -12,6 +12,7 @@ Files written (interval start labels, local time, whole calendar months):
   load-2024-06-to-08.csv   30-min `timestamp,kwh`: 60 kWh, one peak interval per month
   load-2025-01.csv         30-min `timestamp,kw`: 200 kW, one 320 kW interval (Sunday 18:00)
   load-2025-04.csv         30-min `timestamp,kw`: 150 kW, one 262.4 kW interval
+  load-2025-04-flat.csv    30-min `timestamp,kw`: 100 kW all month
   jepx-spot-2025-01.csv    a JEPX spot_summary-style file (UTF-8, the real 19-column header)
                            for 2024-12-31 .. 2025-02-01: TEST PRICES, not JEPX results.
 """
@@ -77,6 +78,9 @@ write_load(
     "load-2025-04.csv", date(2025, 4, 1), date(2025, 5, 1), "kw", "150",
     {"2025-04-08 10:00": "262.4"},
 )
+
+# April 2025 at a flat 100 kW (the power-factor input tests of the golden runner).
+write_load("load-2025-04-flat.csv", date(2025, 4, 1), date(2025, 5, 1), "kw", "100", {})
 
 # ---------------------------------------------------------------------------------------
 # A JEPX spot_summary-style file. TEST PRICES, NOT JEPX RESULTS. UTF-8 (JEPX publishes
