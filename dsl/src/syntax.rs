@@ -131,7 +131,20 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     };
     let mut positives: Vec<Rule> = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        pest::error::ErrorVariant::CustomError { .. } => vec![],
+        pest::error::ErrorVariant::CustomError { message } => {
+            // The call limit: pathological nesting or length, not a grammar mistake.
+            return Diagnostic::error(
+                codes::SYNTAX,
+                format!("the parser gave up here ({message})"),
+                Span {
+                    file,
+                    start: offset,
+                    end: offset,
+                },
+                "too deeply nested or too long to parse",
+            )
+            .with_help("split the text, or check for a run of unmatched `{`");
+        }
     };
     // Literal tokens (`=`, `..`, `}`) are tracked apart from rules, sometimes further on:
     // `contract max …` fails on the `=` after `contract`, not on `contract`.

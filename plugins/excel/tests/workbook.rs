@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use voltlex_engine::billing::{bill, BillRun};
+use voltlex_dsl::rules::{Currency, RuleRef};
+use voltlex_engine::billing::{bill, BillRun, LineItem, LineKind, MonthlyBill};
 use voltlex_engine::inputs::{BillingInputs, PowerFactorInput};
+use voltlex_engine::month::YearMonth;
 use voltlex_engine::read;
 use voltlex_excel::{write_bills, ExcelError};
 
@@ -319,32 +321,28 @@ fn run_with_limit(command: &mut Command, limit: Duration) -> std::process::Outpu
 }
 
 fn soffice_installed() -> bool {
-    Command::new("soffice")
+    let installed = Command::new("soffice")
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok()
-}
-
-/// A real spreadsheet application opens the workbook: LibreOffice converts the Summary sheet
-/// to CSV, recalculating every formula on load (a private profile sets `OOXMLRecalcMode` to
-/// "always"), and the months and the total are voltlex's, shown with thousands separators.
-#[test]
-fn libreoffice_opens_the_workbook_and_recalculates_the_totals() {
-    if !soffice_installed() {
+        .is_ok();
+    if !installed {
         // Straight to stderr, not `eprintln!`: the test harness would swallow that.
         let _ = writeln!(
             std::io::stderr(),
             "skipped: soffice not installed (install LibreOffice to open the workbook in a real client)"
         );
-        return;
     }
-    let run = basic_plan_run();
-    let dir = scratch("libreoffice");
-    let path = dir.join("bills.xlsx");
-    write_bills(&run, &path).unwrap();
+    installed
+}
 
+/// Opens `dir/bills.xlsx` in LibreOffice headless and returns each sheet as shown, converted
+/// to CSV rows: `[("Summary", rows), ("Lines", rows)]`.
+///
+/// A private profile sets `OOXMLRecalcMode` to "always", so every formula is recalculated on
+/// load rather than shown from the value stored with it.
+fn libreoffice_sheets(dir: &Path) -> Vec<(String, Vec<Vec<String>>)> {
     let profile = dir.join("lo-profile");
     std::fs::create_dir_all(profile.join("user")).unwrap();
     std::fs::write(
@@ -375,7 +373,7 @@ fn libreoffice_opens_the_workbook_and_recalculates_the_totals() {
                 "--outdir",
             ])
             .arg(&out)
-            .arg(&path),
+            .arg(dir.join("bills.xlsx")),
         Duration::from_secs(180),
     );
     let report = format!(
@@ -385,62 +383,144 @@ fn libreoffice_opens_the_workbook_and_recalculates_the_totals() {
         String::from_utf8_lossy(&output.stderr),
         std::fs::read_dir(&out).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
     );
-    let read_sheet = |sheet: &str| -> (String, Vec<Vec<String>>) {
-        let file = out.join(format!("bills-{sheet}.csv"));
-        let csv = std::fs::read_to_string(&file).unwrap_or_else(|e| {
-            panic!(
-                "no {} ({e}); LibreOffice 7.2+ writes one CSV per sheet\n{report}",
-                file.display()
-            )
-        });
-        let rows = csv.lines().map(csv_fields).collect();
-        (csv, rows)
-    };
+    ["Summary", "Lines"]
+        .iter()
+        .map(|sheet| {
+            let file = out.join(format!("bills-{sheet}.csv"));
+            let csv = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+                panic!(
+                    "no {} ({e}); LibreOffice 7.2+ writes one CSV per sheet\n{report}",
+                    file.display()
+                )
+            });
+            (sheet.to_string(), csv.lines().map(csv_fields).collect())
+        })
+        .collect()
+}
 
-    // JPY shows no decimals: the digits of a displayed amount are the integer amount, and a
-    // thousands separator (whichever the locale uses) separates them.
-    let shown = |field: &str, amount: Decimal| {
-        let digits: String = field
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '-')
-            .collect();
-        assert_eq!(digits, amount.round().to_string(), "{field:?}");
-        if amount.abs() >= Decimal::from(1000) {
-            assert!(
-                field.chars().any(|c| !c.is_ascii_digit() && c != '-'),
-                "{field:?} has no thousands separator"
-            );
-        }
-    };
+/// The row of `rows` whose first cell is `first`.
+fn row<'r>(rows: &'r [Vec<String>], first: &str) -> &'r [String] {
+    rows.iter()
+        .find(|r| r[0] == first)
+        .unwrap_or_else(|| panic!("no row {first:?} in {rows:?}"))
+}
 
-    let (csv, rows) = read_sheet("Summary");
-    let find = |first: &str| -> &Vec<String> {
-        rows.iter()
-            .find(|r| r[0] == first)
-            .unwrap_or_else(|| panic!("no row {first:?} in the converted Summary:\n{csv}"))
-    };
-    assert_eq!(find("Tariff")[1], TARIFF);
-    assert_eq!(find("Currency")[1], "JPY");
+/// `field` shows `amount` with `decimals` decimals and its thousands separated (by whichever
+/// characters the locale uses).
+fn assert_shown(field: &str, amount: Decimal, decimals: u32) {
+    let digits: String = field
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    let expected = format!("{:.*}", decimals as usize, amount.round_dp(decimals)).replace('.', "");
+    assert_eq!(digits, expected, "{field:?} shows {amount}");
+    let separators = field
+        .chars()
+        .filter(|c| !c.is_ascii_digit() && *c != '-')
+        .count();
+    let whole_digits = amount.round_dp(decimals).abs().trunc().to_string().len();
+    let wanted = usize::from(decimals > 0) + (whole_digits - 1) / 3;
+    assert_eq!(separators, wanted, "{field:?}: separators");
+}
+
+/// A real spreadsheet application opens the workbook: LibreOffice recalculates the formulas
+/// and shows the months and the total as voltlex computed them, in whole yen with thousands
+/// separators, and every line item.
+#[test]
+fn libreoffice_opens_the_workbook_and_recalculates_the_totals() {
+    if !soffice_installed() {
+        return;
+    }
+    let run = basic_plan_run();
+    let dir = scratch("libreoffice");
+    write_bills(&run, &dir.join("bills.xlsx")).unwrap();
+    let sheets = libreoffice_sheets(&dir);
+
+    let summary = &sheets[0].1;
+    assert_eq!(row(summary, "Tariff")[1], TARIFF);
+    assert_eq!(row(summary, "Currency")[1], "JPY");
     for month in &run.months {
-        shown(&find(&month.month.to_string())[4], month.total);
+        assert_shown(&row(summary, &month.month.to_string())[4], month.total, 0);
     }
     // The recalculated =SUM(...) is voltlex's total.
-    shown(&find("Total")[4], run.total);
+    assert_shown(&row(summary, "Total")[4], run.total, 0);
 
     // Lines: a header and every line item, amounts as voltlex computed them.
-    let (csv, rows) = read_sheet("Lines");
+    let lines = &sheets[1].1;
     let items: Vec<(String, &voltlex_engine::billing::LineItem)> = run
         .months
         .iter()
         .flat_map(|m| m.lines.iter().map(move |l| (m.month.to_string(), l)))
         .collect();
-    assert_eq!(rows.len(), items.len() + 1, "{csv}");
-    assert_eq!(rows[0][5], "Amount (JPY)");
-    for (row, (month, line)) in rows[1..].iter().zip(&items) {
-        assert_eq!(&row[0], month);
-        assert_eq!(row[1], line.item);
-        shown(&row[5], line.amount);
-        assert_eq!(row[7], line.rule.to_string());
+    assert_eq!(lines.len(), items.len() + 1, "{lines:?}");
+    assert_eq!(lines[0][5], "Amount (JPY)");
+    for (shown, (month, line)) in lines[1..].iter().zip(&items) {
+        assert_eq!(&shown[0], month);
+        assert_eq!(shown[1], line.item);
+        assert_shown(&shown[5], line.amount, 0);
+        let flag = if line.informational { "TRUE" } else { "FALSE" };
+        assert_eq!(shown[6], flag);
+        assert_eq!(shown[7], line.rule.to_string());
+        assert_eq!(shown[8], line.calculation);
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Dollar amounts show cents: `12,345.60`, and the recalculated total is exact to the cent.
+#[test]
+fn libreoffice_shows_dollar_amounts_with_cents() {
+    if !soffice_installed() {
+        return;
+    }
+    let usd = |cents: i64| Decimal::new(cents, 2);
+    let line = |amount: Decimal| LineItem {
+        item: "subscription".into(),
+        kind: LineKind::Subscription,
+        quantity: Some(Decimal::from(3)),
+        unit: Some("block".into()),
+        unit_price: Some(usd(9556)),
+        amount,
+        rule: RuleRef {
+            file: "bev2s.vlx".into(),
+            line: 9,
+            column: 3,
+        },
+        calculation: "95.56 USD × 3 blocks".into(),
+        informational: false,
+    };
+    let month = |m: u32, amount: Decimal| MonthlyBill {
+        month: YearMonth::new(2025, m).unwrap(),
+        peak_kw: 140.0,
+        contract_kw: 150.0,
+        contract_basis: "3 blocks of 50 kW".into(),
+        energy_kwh: 20_000.0,
+        power_factor: None,
+        energy_by_period: vec![],
+        lines: vec![line(amount)],
+        total: amount,
+    };
+    let run = BillRun {
+        tariff: "Business EV subscription".into(),
+        currency: Currency::Usd,
+        months: vec![
+            month(1, usd(1_234_560)),
+            month(2, usd(10)),
+            month(3, usd(-5)),
+        ],
+        total: usd(1_234_565),
+    };
+    let dir = scratch("libreoffice-usd");
+    write_bills(&run, &dir.join("bills.xlsx")).unwrap();
+    let sheets = libreoffice_sheets(&dir);
+    let summary = &sheets[0].1;
+    for month in &run.months {
+        assert_shown(&row(summary, &month.month.to_string())[4], month.total, 2);
+    }
+    assert_shown(&row(summary, "Total")[4], run.total, 2);
+    let lines = &sheets[1].1;
+    assert_eq!(lines[0][4], "Unit price (USD)");
+    assert_eq!(lines[0][5], "Amount (USD)");
+    assert_shown(&lines[1][4], usd(9556), 2);
+    assert_shown(&lines[1][5], usd(1_234_560), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
