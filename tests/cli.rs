@@ -322,3 +322,27 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn bill_writes_a_workbook_and_insists_on_an_output_file() {
+    let dir = tempdir("bill-xlsx");
+    let out = dir.join("bills.xlsx");
+    let mut args = basic_plan_args("xlsx");
+    let refused = run(&args);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("--output"),
+        "{}",
+        stderr(&refused)
+    );
+    args.extend(["--output".to_string(), out.display().to_string()]);
+    let output = run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx file is a zip archive");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+}

@@ -326,8 +326,17 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     } else if found == "}" && positives.contains(&Rule::EOI) {
         diagnostic = diagnostic.with_help("this `}` closes nothing: remove it");
     }
-    if found.is_empty() || found == "tariff" {
+    if (found.is_empty() && literals.contains(&"}")) || found == "tariff" {
         if let Some(open) = unclosed_brace(&text[..offset]) {
+            // The block is not closed: say that, not the long list of what could go on.
+            diagnostic.message = if found.is_empty() {
+                "expected `}`, found end of file".to_string()
+            } else {
+                "expected `}` before the next `tariff`".to_string()
+            };
+            if !found.is_empty() {
+                diagnostic.label = "a tariff cannot start inside another".to_string();
+            }
             diagnostic = diagnostic
                 .with_label(
                     Span {

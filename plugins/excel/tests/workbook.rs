@@ -327,6 +327,11 @@ fn soffice_installed() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok();
+    // The suite (`scripts/test`, which CI runs) installs LibreOffice and sets this, so there the
+    // real-client check can never be skipped; a plain `cargo test` without LibreOffice skips.
+    if !installed && std::env::var_os("VOLTLEX_REQUIRE_REAL_CLIENTS").is_some() {
+        panic!("VOLTLEX_REQUIRE_REAL_CLIENTS is set but soffice (LibreOffice) is not installed");
+    }
     if !installed {
         // Straight to stderr, not `eprintln!`: the test harness would swallow that.
         let _ = writeln!(
