@@ -27,6 +27,7 @@ struct VlxParser;
 /// ```
 pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
     pest::set_call_limit(std::num::NonZeroUsize::new(5_000_000));
+    // Literal tokens (`=`, `}`, `..`) reach syntax errors only through pest's parse attempts.
     pest::set_error_detail(true);
     let mut pairs =
         VlxParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(file, text, e)))?;
