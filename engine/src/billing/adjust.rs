@@ -59,7 +59,7 @@ pub(crate) fn line(
         interval_minutes, ..
     } = series
     {
-        if *interval_minutes == 0 || DAY_MINUTES % interval_minutes != 0 {
+        if *interval_minutes == 0 || !DAY_MINUTES.is_multiple_of(*interval_minutes) {
             return Err(BillingError::IndexInterval {
                 index: adjustment.index.clone(),
                 minutes: *interval_minutes,

@@ -48,19 +48,19 @@ pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, Bill
     if load.kwh.is_empty() {
         return Err(BillingError::EmptyLoad);
     }
-    if minutes == 0 || DAY_MINUTES % minutes != 0 {
+    if minutes == 0 || !DAY_MINUTES.is_multiple_of(minutes) {
         return Err(BillingError::LoadInterval { minutes });
     }
     let first_month = YearMonth::of(load.start.date());
     let tariff_minutes = tariff.interval_minutes;
-    if tariff_minutes == 0 || DAY_MINUTES % tariff_minutes != 0 {
+    if tariff_minutes == 0 || !DAY_MINUTES.is_multiple_of(tariff_minutes) {
         return Err(BillingError::InvalidTariff {
             rule: tariff.origin.clone(),
             month: first_month,
             problem: format!("the tariff interval of {tariff_minutes} min does not divide a day"),
         });
     }
-    if tariff_minutes % minutes != 0 {
+    if !tariff_minutes.is_multiple_of(minutes) {
         return Err(BillingError::CoarseForTariff {
             load_minutes: minutes,
             tariff_minutes,
@@ -69,7 +69,7 @@ pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, Bill
     let demand_minutes = match &tariff.demand {
         Some(demand) => {
             let demand_minutes = demand.interval_minutes;
-            if demand_minutes == 0 || DAY_MINUTES % demand_minutes != 0 {
+            if demand_minutes == 0 || !DAY_MINUTES.is_multiple_of(demand_minutes) {
                 return Err(BillingError::InvalidTariff {
                     rule: demand.origin.clone(),
                     month: first_month,

@@ -289,7 +289,10 @@ pub(crate) fn check_next(
 
 /// Whether `time` starts an interval of `step_minutes` counted from midnight.
 pub(crate) fn on_grid(time: NaiveDateTime, step_minutes: u32) -> bool {
-    time.nanosecond() == 0 && time.num_seconds_from_midnight() % (step_minutes * 60) == 0
+    time.nanosecond() == 0
+        && time
+            .num_seconds_from_midnight()
+            .is_multiple_of(step_minutes * 60)
 }
 
 #[cfg(test)]
