@@ -298,7 +298,46 @@ pub enum ItemKind {
     },
     /// `round each line|total …`
     Round(RoundTarget, RoundingSpec),
+    /// `computed name { script … | plugin …; index …; returns UNIT; round … }`
+    Computed {
+        /// Name.
+        name: Spanned<String>,
+        /// Clauses.
+        clauses: Vec<Spanned<ComputedClause>>,
+    },
     /// A statement the grammar does not know (the first word, and the rest).
+    Unknown(Spanned<String>),
+}
+
+/// A clause of a `computed` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ComputedClause {
+    /// `script rhai "file.rhai"` or `script rhai """ … """`.
+    Script {
+        /// The file path, or the inline code (span of the code itself).
+        text: Spanned<String>,
+        /// `true` for inline code.
+        inline: bool,
+    },
+    /// `plugin wasm "file.wasm" export "name"`.
+    Plugin {
+        /// The module's path.
+        file: Spanned<String>,
+        /// The export to call.
+        export: Spanned<String>,
+    },
+    /// `index "name" [lag N months]`.
+    Index {
+        /// The series name.
+        name: Spanned<String>,
+        /// The lag.
+        lag: Option<Quantity>,
+    },
+    /// `returns UNIT` (the unit as a quantity of 1, for the unit reader).
+    Returns(Quantity),
+    /// `round …`
+    Round(RoundingSpec),
+    /// An unrecognised clause.
     Unknown(Spanned<String>),
 }
 

@@ -255,6 +255,18 @@ pub mod codes {
     pub const PACKAGE: &str = "E0401";
     /// A tariff name used twice.
     pub const DUPLICATE_TARIFF: &str = "E0402";
+    /// A script that does not compile.
+    pub const SCRIPT: &str = "E0501";
+    /// A wasm module that is invalid or breaks the plugin ABI.
+    pub const PLUGIN: &str = "E0502";
+    /// A script or module file that cannot be read, or lies outside the package.
+    pub const RESOURCE: &str = "E0503";
+    /// Warning: periods declared but nothing priced by them.
+    pub const UNUSED_PERIOD: &str = "W0601";
+    /// Warning: a rate far from its siblings or from its previous value.
+    pub const RATE_OUTLIER: &str = "W0602";
+    /// Warning: an index the rules read that no golden test of the package provides.
+    pub const INDEX_NEVER_PROVIDED: &str = "W0603";
 
     /// Every code with its title and explanation.
     pub const ALL: &[(&str, &str, &str)] = &[
@@ -287,6 +299,12 @@ pub mod codes {
         (DEMAND_HOLIDAY, "inconsistent demand-charge holiday", "Phase-in steps must start on or after the `waived until` date, be in increasing date order, and lie between 0 % and 100 %."),
         (PACKAGE, "package problem", "package.toml must have name, version, valid_from and valid_until (YYYY-MM-DD, valid_from before valid_until), and name .vlx files that exist."),
         (DUPLICATE_TARIFF, "tariff name used twice", "Tariffs are selected by name (`voltlex bill --tariff NAME`), so a package cannot hold two tariffs with the same name."),
+        (SCRIPT, "script does not compile", "A `computed` line's rhai script has a syntax error; the label gives the script's line and column. Scripts see an `input` map and return `quantity(value, \"UNIT\")` in the declared unit; see docs/scripts.md."),
+        (PLUGIN, "plugin cannot be used", "A `computed` line's wasm module is not valid, imports something (plugins may import nothing: no WASI, no host functions), or lacks the exports of the plugin ABI: `memory`, `voltlex_alloc(i32) -> i32` and the named function `(i32, i32) -> f64`. See docs/plugins.md."),
+        (RESOURCE, "file cannot be loaded", "A script or plugin file named by a rule cannot be read. Paths are relative to the package folder and must stay inside it (no `..`, no absolute paths); rules checked from text alone cannot load files at all."),
+        (UNUSED_PERIOD, "periods never used", "The tariff declares time-of-use periods but prices nothing by them (the energy price is flat or seasonal). Either the energy block should be keyed by the periods, or the periods block is left over."),
+        (RATE_OUTLIER, "rate far from its siblings", "A price is more than 5 times above or below the median of its sibling prices (the other periods, seasons or tiers), or the value before it in a timeline. That is usually a misplaced decimal point (195.1 for 19.51) or a wrong unit. A warning: if the figure is right, nothing needs to change."),
+        (INDEX_NEVER_PROVIDED, "index never provided", "An adjustment or computed line reads an index that none of the package's golden tests (tests/*.toml) provides, so no test proves how it is billed. Add a golden bill with `[index]` giving the series."),
     ];
 
     /// The title and explanation of a code, if it exists.

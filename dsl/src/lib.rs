@@ -21,6 +21,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod package;
 pub mod rules;
+pub mod sandbox;
 pub mod source;
 pub mod syntax;
 pub mod units;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::check::check_files;
+use crate::check::{check_files_with, FolderResources, NoResources, Resources};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::rules::CompiledRules;
 use crate::source::{FileId, SourceMap, Span};
@@ -130,7 +130,7 @@ fn read(path: &Path) -> Result<String, LoadError> {
 pub fn compile_text(name: &str, text: &str) -> Compilation {
     let mut sources = SourceMap::default();
     let id = sources.add(name, text);
-    compile_files(sources, &[id], None, None, None)
+    compile_files(sources, &[id], None, None, None, &NoResources)
 }
 
 /// Compiles a `.vlx` file or a package folder.
@@ -141,7 +141,13 @@ pub fn compile_path(path: &Path) -> Result<Compilation, LoadError> {
     let text = read(path)?;
     let mut sources = SourceMap::default();
     let id = sources.add(path.display().to_string(), text);
-    Ok(compile_files(sources, &[id], None, None, None))
+    // A lone rule file may use scripts and plugins in its own folder.
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let resources = FolderResources::new(folder);
+    Ok(compile_files(sources, &[id], None, None, None, &resources))
 }
 
 /// Compiles a package folder: reads package.toml, then its rule files, checked against its
@@ -180,16 +186,83 @@ pub fn compile_package(dir: &Path) -> Result<Compilation, LoadError> {
         }
     }
     let validity = Some((manifest.valid_from, manifest.valid_until));
+    let resources = FolderResources::new(dir);
     let mut compilation = compile_files(
         sources,
         &ids,
         validity,
         Some(manifest),
         Some(dir.to_path_buf()),
+        &resources,
     );
     diagnostics.append(&mut compilation.diagnostics);
+    diagnostics.extend(untested_indices(&compilation, dir));
     compilation.diagnostics = diagnostics;
     Ok(compilation)
+}
+
+/// Warnings for indices the rules read that no golden test (`tests/*.toml`, key `[index]`)
+/// provides: such a line is never proven by the package's own tests.
+fn untested_indices(compilation: &Compilation, dir: &Path) -> Vec<Diagnostic> {
+    let Ok(entries) = std::fs::read_dir(dir.join("tests")) else {
+        return Vec::new();
+    };
+    let mut provided: Vec<String> = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if let Ok(table) = toml::from_str::<toml::Table>(&text) {
+            if let Some(toml::Value::Table(index)) = table.get("index") {
+                provided.extend(index.keys().cloned());
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    let mut warned: Vec<String> = Vec::new();
+    for tariff in &compilation.rules.tariffs {
+        let reads = tariff
+            .adjustments
+            .iter()
+            .map(|a| (a.index.as_str(), &a.origin))
+            .chain(
+                tariff
+                    .computed
+                    .iter()
+                    .flat_map(|c| c.indices.iter().map(move |i| (i.name.as_str(), &c.origin))),
+            );
+        for (index, origin) in reads {
+            if provided.iter().any(|p| p == index) || warned.iter().any(|w| w == index) {
+                continue;
+            }
+            warned.push(index.to_string());
+            let Some(file) = compilation
+                .sources
+                .files()
+                .iter()
+                .position(|f| f.name == origin.file)
+            else {
+                continue;
+            };
+            let span = find_in(&compilation.sources, file, &format!("\"{index}\""));
+            warnings.push(
+                Diagnostic::warning(
+                    codes::INDEX_NEVER_PROVIDED,
+                    format!("index \"{index}\" is never provided by a golden test of this package"),
+                    span,
+                    "read here, tested nowhere",
+                )
+                .with_help(format!(
+                    "add a golden bill under tests/ with `[index]` `{index} = \"data/….csv\"`"
+                )),
+            );
+        }
+    }
+    warnings
 }
 
 fn compile_files(
@@ -198,6 +271,7 @@ fn compile_files(
     validity: Option<(NaiveDate, NaiveDate)>,
     manifest: Option<Manifest>,
     package_dir: Option<PathBuf>,
+    resources: &dyn Resources,
 ) -> Compilation {
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
@@ -207,7 +281,7 @@ fn compile_files(
             Err(diagnostic) => diagnostics.push(*diagnostic),
         }
     }
-    let (rules, mut more) = check_files(&sources, &files, validity);
+    let (rules, mut more) = check_files_with(&sources, &files, validity, resources);
     diagnostics.append(&mut more);
     Compilation {
         sources,

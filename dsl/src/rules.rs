@@ -226,6 +226,9 @@ pub struct Tariff {
     pub surcharges: Vec<Surcharge>,
     /// Fixed monthly charges.
     pub fixed_charges: Vec<FixedCharge>,
+    /// Lines priced by a script or plugin, in source order (billed after the surcharges).
+    #[serde(default)]
+    pub computed: Vec<Computed>,
     /// Minimum monthly bill before tax.
     pub minimum_bill: Option<MinimumBill>,
     /// Consumption or sales tax.
@@ -743,6 +746,67 @@ pub struct Tax {
     /// `true`: the tariff's prices already include the tax (Japanese published prices); the
     /// bill shows the tax contained as an informational line. `false`: the tax is added.
     pub included: bool,
+    /// Where declared.
+    pub origin: RuleRef,
+}
+
+/// Where a computed rule's price comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ComputedSource {
+    /// A rhai script (inline, or read from a file of the package at compile time).
+    Script {
+        /// The script's text.
+        code: String,
+        /// The file it came from, or the rule file for an inline script (for messages).
+        file: String,
+    },
+    /// A wasm module following the plugin ABI (docs/plugins.md), read at compile time.
+    Plugin {
+        /// The module's bytes (binary wasm, or WAT text).
+        module: Vec<u8>,
+        /// The file it came from (for messages).
+        file: String,
+        /// The exported function to call.
+        export: String,
+    },
+}
+
+/// What a computed price multiplies, from its declared unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComputedBasis {
+    /// Money per kWh: × the month's kWh.
+    PerKwh,
+    /// Money per kW per month: × the month's contract demand.
+    PerKwMonth,
+    /// Money per month: the amount itself.
+    PerMonth,
+}
+
+/// An index a computed rule reads, and how many months before the bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComputedIndex {
+    /// Series name, supplied at billing (`--index NAME=FILE`).
+    pub name: String,
+    /// The values of the month this many months before the bill are given.
+    pub lag_months: u32,
+}
+
+/// A line whose price a script or plugin computes (`computed NAME { … }`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Computed {
+    /// Name as written; the line item is "computed NAME".
+    pub name: String,
+    /// Script or plugin.
+    pub source: ComputedSource,
+    /// The declared unit of the result as written canonically (`JPY/kWh`, `JPY/kW per month`,
+    /// `JPY per month`); a script's quantity must be in it.
+    pub returns: String,
+    /// How the result is applied.
+    pub basis: ComputedBasis,
+    /// Indices the rule reads.
+    pub indices: Vec<ComputedIndex>,
+    /// Rounding of the line (else the tariff's `each_line`).
+    pub rounding: Option<Rounding>,
     /// Where declared.
     pub origin: RuleRef,
 }

@@ -630,6 +630,11 @@ impl Walker {
                 };
                 ItemKind::Round(target, self.rounding(it.next().expect("rounding")))
             }
+            Rule::computed_item => {
+                let name = self.text(&it.next().expect("computed name"));
+                let clauses = it.map(|c| self.computed_clause(c)).collect();
+                ItemKind::Computed { name, clauses }
+            }
             other => unreachable!("grammar rule {other:?} is not a tariff item (at {span:?})"),
         }
     }
@@ -824,6 +829,72 @@ impl Walker {
         Spanned { value, span }
     }
 
+    fn computed_clause(&self, pair: Pair<Rule>) -> Spanned<ComputedClause> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let value = match rule {
+            Rule::script_clause => {
+                let body = parts.last().cloned().expect("script body");
+                let inline = body.as_rule() == Rule::long_string;
+                let text = if inline {
+                    let code = body.into_inner().next().expect("long string text");
+                    Spanned {
+                        value: code.as_str().to_string(),
+                        span: self.raw_span(&code),
+                    }
+                } else {
+                    self.string(body)
+                };
+                ComputedClause::Script { text, inline }
+            }
+            Rule::plugin_clause => {
+                let strings: Vec<Pair<Rule>> = parts
+                    .into_iter()
+                    .filter(|p| p.as_rule() == Rule::string)
+                    .collect();
+                let mut strings = strings.into_iter();
+                ComputedClause::Plugin {
+                    file: self.string(strings.next().expect("module path")),
+                    export: self.string(strings.next().expect("export name")),
+                }
+            }
+            Rule::computed_index => {
+                let name = self.string(parts[1].clone());
+                let lag = parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::lag_clause)
+                    .and_then(|l| {
+                        l.clone()
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::quantity)
+                    })
+                    .map(|q| self.quantity(q));
+                ComputedClause::Index { name, lag }
+            }
+            Rule::returns_clause => {
+                let unit = parts
+                    .into_iter()
+                    .find(|p| p.as_rule() == Rule::unit)
+                    .expect("unit");
+                ComputedClause::Returns(self.bare_unit(unit))
+            }
+            Rule::round_clause => ComputedClause::Round(self.rounding(parts[1].clone())),
+            _ => ComputedClause::Unknown(self.text(&parts[0])),
+        };
+        Spanned { value, span }
+    }
+
+    /// A pair's span exactly as pest gives it (for text whose trailing spaces matter).
+    fn raw_span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span {
+            file: self.file,
+            start: s.start(),
+            end: s.end(),
+        }
+    }
+
     fn round_clause(&self, pair: Pair<Rule>) -> RoundingSpec {
         let rounding = pair
             .into_inner()
@@ -880,7 +951,31 @@ impl Walker {
         let span = self.span(&pair);
         let mut it = pair.into_inner();
         let number = self.text(&it.next().expect("number"));
-        let unit_pair = it.next().expect("unit");
+        let (unit, unit_text) = self.unit_atoms(it.next().expect("unit"));
+        Quantity {
+            number,
+            unit,
+            unit_text,
+            span,
+        }
+    }
+
+    /// A unit standing alone (`returns JPY/kWh`), as a quantity of 1 for the unit reader.
+    fn bare_unit(&self, pair: Pair<Rule>) -> Quantity {
+        let span = self.span(&pair);
+        let (unit, unit_text) = self.unit_atoms(pair);
+        Quantity {
+            number: Spanned {
+                value: "1".to_string(),
+                span,
+            },
+            unit,
+            unit_text,
+            span,
+        }
+    }
+
+    fn unit_atoms(&self, unit_pair: Pair<Rule>) -> (Vec<Spanned<String>>, Spanned<String>) {
         let unit_text = self.text(&unit_pair);
         let mut unit = Vec::new();
         for part in unit_pair.into_inner() {
@@ -907,11 +1002,6 @@ impl Walker {
                 _ => {}
             }
         }
-        Quantity {
-            number,
-            unit,
-            unit_text,
-            span,
-        }
+        (unit, unit_text)
     }
 }

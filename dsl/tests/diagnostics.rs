@@ -31,8 +31,16 @@ fn expect(case: &str, compilation: &Compilation, code: &str, file_name: &str, st
         first.code, code,
         "{case}: the first diagnostic has the wrong code\n{rendered}"
     );
-    assert!(first.is_error(), "{case}: {code} should be an error");
-    assert!(compilation.has_errors(), "{case}: should not compile");
+    if code.starts_with('W') {
+        assert!(!first.is_error(), "{case}: {code} should be a warning");
+        assert!(
+            !compilation.has_errors(),
+            "{case}: a warning must not stop compilation"
+        );
+    } else {
+        assert!(first.is_error(), "{case}: {code} should be an error");
+        assert!(compilation.has_errors(), "{case}: should not compile");
+    }
     assert!(
         rendered.contains(&format!("{file_name}:")),
         "{case}: the rendering should name {file_name}:line:col\n{rendered}"
@@ -185,6 +193,12 @@ cases! {
         phase_in_share_decreasing => DEMAND_HOLIDAY,
         // E0402
         duplicate_tariff => DUPLICATE_TARIFF,
+        // E0501, E0503: scripts
+        script_syntax_error => SCRIPT,
+        script_file_without_package => RESOURCE,
+        // W0601, W0602: warnings
+        unused_periods => UNUSED_PERIOD,
+        rate_outlier => RATE_OUTLIER,
     }
     packages {
         // E0204: timelines against the package's validity window
@@ -198,6 +212,9 @@ cases! {
         manifest_unknown_field => PACKAGE,
         manifest_missing_file => PACKAGE,
         manifest_no_rule_files => PACKAGE,
+        // E0502: plugins; W0603: untested index
+        plugin_missing_export => PLUGIN,
+        index_never_provided => INDEX_NEVER_PROVIDED,
     }
 }
 
@@ -255,7 +272,10 @@ fn every_code_has_a_case() {
 #[test]
 fn every_code_is_explained() {
     for (code, title, text) in codes::ALL {
-        assert!(code.starts_with('E') && code.len() == 5, "{code}");
+        assert!(
+            (code.starts_with('E') || code.starts_with('W')) && code.len() == 5,
+            "{code}"
+        );
         assert!(
             !title.is_empty() && text.len() > 20,
             "{code} needs an explanation"

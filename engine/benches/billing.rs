@@ -120,6 +120,7 @@ fn tariff() -> Tariff {
             origin: at(40),
         }],
         fixed_charges: vec![],
+        computed: vec![],
         minimum_bill: None,
         tax: Some(Tax {
             name: "consumption".into(),

@@ -77,6 +77,7 @@ fn empty_tariff(currency: Currency) -> Tariff {
         adjustments: vec![],
         surcharges: vec![],
         fixed_charges: vec![],
+        computed: vec![],
         minimum_bill: None,
         tax: None,
         rounding: RoundingPolicy::default(),

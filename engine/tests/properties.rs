@@ -63,6 +63,7 @@ fn base(currency: Currency) -> Tariff {
         adjustments: vec![],
         surcharges: vec![],
         fixed_charges: vec![],
+        computed: vec![],
         minimum_bill: None,
         tax: None,
         rounding: RoundingPolicy {

@@ -3,8 +3,12 @@
 //! It reports every problem it can find in one pass (units, dates, names, coverage of time
 //! and validity) and produces compiled rules only for tariffs with no errors.
 
+mod computed;
+mod lints;
 mod time;
 mod values;
+
+pub use computed::{FolderResources, NoResources, Resources};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -36,6 +40,7 @@ const TARIFF_ITEMS: &[&str] = &[
     "minimum",
     "tax",
     "round",
+    "computed",
 ];
 const DEMAND_ITEMS: &[&str] = &[
     "interval",
@@ -70,6 +75,16 @@ pub fn check_files(
     files: &[ast::RuleFile],
     validity: Option<(NaiveDate, NaiveDate)>,
 ) -> (CompiledRules, Vec<Diagnostic>) {
+    check_files_with(sources, files, validity, &NoResources)
+}
+
+/// [`check_files`] with a way to read the scripts and plugins rules refer to.
+pub fn check_files_with(
+    sources: &SourceMap,
+    files: &[ast::RuleFile],
+    validity: Option<(NaiveDate, NaiveDate)>,
+    resources: &dyn Resources,
+) -> (CompiledRules, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut rules = CompiledRules::default();
     let mut names: Vec<(String, Span)> = Vec::new();
@@ -94,11 +109,13 @@ pub fn check_files(
                 currency: Currency::Jpy,
                 currency_span: decl.name.span,
                 validity,
+                resources,
             };
             let tariff = checker.tariff(decl);
             let failed = checker.diagnostics.iter().any(Diagnostic::is_error);
             diagnostics.append(&mut checker.diagnostics);
             if !failed {
+                diagnostics.extend(lints::warnings(decl, &tariff));
                 rules.tariffs.push(tariff);
             }
         }
@@ -115,6 +132,7 @@ pub(crate) struct Checker<'a> {
     currency: Currency,
     currency_span: Span,
     validity: Option<(NaiveDate, NaiveDate)>,
+    resources: &'a dyn Resources,
 }
 
 impl Checker<'_> {
@@ -236,6 +254,7 @@ impl Checker<'_> {
             adjustments: vec![],
             surcharges: vec![],
             fixed_charges: vec![],
+            computed: vec![],
             minimum_bill: None,
             tax: None,
             rounding: RoundingPolicy::default(),
@@ -381,6 +400,18 @@ impl Checker<'_> {
                                 RoundTarget::Total => tariff.rounding.total = entry,
                             }
                         }
+                    }
+                }
+                ItemKind::Computed { name, clauses } => {
+                    if tariff.computed.iter().any(|c| c.name == name.value) {
+                        self.report(Diagnostic::error(
+                            codes::DUPLICATE,
+                            format!("computed `{}` is given twice", name.value),
+                            name.span,
+                            "second computed line with this name",
+                        ));
+                    } else if let Some(computed) = self.computed(name, clauses, item) {
+                        tariff.computed.push(computed);
                     }
                 }
                 ItemKind::Unknown(word) => self.unknown(word, TARIFF_ITEMS, "tariff"),

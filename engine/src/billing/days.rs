@@ -169,6 +169,7 @@ mod tests {
             adjustments: vec![],
             surcharges: vec![],
             fixed_charges: vec![],
+            computed: vec![],
             minimum_bill: None,
             tax: None,
             rounding: RoundingPolicy::default(),

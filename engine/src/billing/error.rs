@@ -263,6 +263,20 @@ pub enum BillingError {
         minutes: u32,
     },
 
+    /// A computed rule's script or plugin failed (a limit, a trap, a wrong result), or its
+    /// index data is missing.
+    #[error("computed {name} ({rule}) for the {month} bill: {problem}")]
+    Computed {
+        /// The computed rule's name.
+        name: String,
+        /// The rule.
+        rule: RuleRef,
+        /// The billing month.
+        month: YearMonth,
+        /// What went wrong, naming the limit hit where one was.
+        problem: String,
+    },
+
     /// The compiled rules break an assumption the checker normally guarantees.
     #[error("rule {rule} cannot be applied to {month}: {problem}")]
     InvalidTariff {

@@ -24,6 +24,7 @@
 //! that produced it (for a rate, the timeline step in force) and its arithmetic in words.
 
 mod adjust;
+mod computed;
 mod context;
 mod days;
 mod demand;
@@ -39,6 +40,7 @@ pub use types::{BillRun, LineItem, LineKind, MonthlyBill};
 
 use rust_decimal::Decimal;
 use voltlex_dsl::rules::Tariff;
+use voltlex_dsl::sandbox::Sandboxes;
 
 use crate::inputs::{BillingInputs, LoadProfile};
 use crate::month::YearMonth;
@@ -117,6 +119,7 @@ use months::MonthSlice;
 ///     adjustments: vec![],
 ///     surcharges: vec![],
 ///     fixed_charges: vec![],
+///     computed: vec![],
 ///     minimum_bill: None,
 ///     tax: Some(Tax { name: "consumption".into(), rate: Decimal::new(10, 2), included: true,
 ///         origin: at(6) }),
@@ -185,6 +188,8 @@ pub fn bill(
         .collect();
 
     let mut days = Days::new(tariff);
+    // Scripts and plugins are compiled once for the whole run.
+    let mut sandboxes = Sandboxes::default();
     let mut bills = Vec::with_capacity(layout.months.len());
     let mut total = Decimal::ZERO;
     for (index, slice) in layout.months.iter().enumerate() {
@@ -208,6 +213,7 @@ pub fn bill(
                 split,
             },
             inputs,
+            &mut sandboxes,
         )?;
         total = ctx.add(total, month_bill.total, "the run's total")?;
         bills.push(month_bill);
@@ -239,6 +245,7 @@ fn bill_month(
     ctx: &MonthContext<'_>,
     facts: MonthFacts<'_>,
     inputs: &BillingInputs,
+    sandboxes: &mut Sandboxes,
 ) -> Result<MonthlyBill, BillingError> {
     let tariff = ctx.tariff;
     let currency = ctx.currency();
@@ -280,6 +287,16 @@ fn bill_month(
             note: String::new(),
             own_rounding: surcharge.rounding,
         })?);
+    }
+    for rule in &tariff.computed {
+        let month = computed::MonthFacts {
+            kwh: facts.kwh,
+            interval_minutes: facts.interval_minutes,
+            energy_kwh,
+            peak_kw: facts.measured.peak_kw,
+            contract_kw: facts.contract.kw,
+        };
+        lines.push(computed::line(ctx, rule, &month, inputs, sandboxes)?);
     }
     for fixed in &tariff.fixed_charges {
         lines.push(fixed_line(ctx, fixed)?);

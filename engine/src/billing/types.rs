@@ -94,6 +94,8 @@ pub enum LineKind {
     Minimum,
     /// Tax, added or contained.
     Tax,
+    /// A line priced by a script or plugin.
+    Computed,
     /// Rounding of the total.
     Rounding,
 }

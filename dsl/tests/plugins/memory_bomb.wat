@@ -1,0 +1,9 @@
+;; Grows its memory 1 MiB at a time for ever: stopped by the memory limit.
+(module
+  (memory (export "memory") 1)
+  (func (export "voltlex_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "price") (param i32 i32) (result f64)
+    (loop $again
+      (drop (memory.grow (i32.const 16)))
+      (br $again))
+    (f64.const 0)))
