@@ -42,7 +42,7 @@ pub struct ComputeInput {
     pub interval_kwh: Vec<f64>,
     /// The values of each declared index in its month (the billing month less its lag), in
     /// time order: every interval of an interval series, or the one value of a monthly one.
-    /// Keyed by index name, in the rule's declaration order through [`Computed::indices`].
+    /// Keyed by index name; a map, so iterated (and passed to plugins) sorted by name.
     pub index: BTreeMap<String, Vec<f64>>,
 }
 
