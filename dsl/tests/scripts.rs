@@ -466,14 +466,88 @@ fn a_script_cache_is_send_and_sync() {
     send_sync::<ScriptCache>();
 }
 
-#[test]
-fn zz_explore() {
-    for code in [
-        "let a = []; loop { a = [a]; }",
-        "let m = #{}; loop { m = #{ x: m }; }",
-    ] {
-        let r =
-            ScriptCache::new(&Limits::default()).evaluate("t", "t.rhai", code, "JPY/kWh", &july());
-        println!("{code}\n  => {r:?}");
+/// Limits under which only a data limit (or a two-minute deadline) can stop a script.
+fn unmetered() -> Limits {
+    Limits {
+        max_operations: 0,
+        ..limits()
     }
+}
+
+#[test]
+fn a_map_growing_inside_an_array_hits_the_map_size_limit() {
+    // rhai checks only the element it assigns; the sandbox measures the whole variable
+    let code = "let a = [#{}]; let i = 0; loop { a[0][`k${i}`] = i; i += 1; }";
+    let (limit, _) =
+        limit_of(ScriptCache::new(&unmetered()).evaluate("m", "m.rhai", code, "JPY/kWh", &july()));
+    assert_eq!(limit, "map size");
+}
+
+#[test]
+fn arrays_stored_into_elements_hit_the_array_size_limit() {
+    let code = "let b = []; b.pad(4000, 1); let a = []; a.pad(4000, 0); let i = 0; loop { a[i % 4000] = b; i += 1; }";
+    let (limit, detail) =
+        limit_of(ScriptCache::new(&unmetered()).evaluate("a", "a.rhai", code, "JPY/kWh", &july()));
+    assert_eq!(limit, "array size");
+    assert!(detail.contains("5000"), "{detail}");
+}
+
+#[test]
+fn deeply_nested_data_hits_the_nesting_depth_limit() {
+    // Unchecked, this overflows the stack of rhai's (recursive) size checks and aborts.
+    let code = "let a = []; loop { a = [a]; }";
+    let (limit, detail) =
+        limit_of(ScriptCache::new(&unmetered()).evaluate("n", "n.rhai", code, "JPY/kWh", &july()));
+    assert_eq!(limit, "nesting depth");
+    assert!(detail.contains("64"), "{detail}");
+}
+
+#[test]
+fn this_is_refused_at_compile_time() {
+    let code =
+        "fn grow(k) { this[k] = 1; }\nlet m = #{};\nm.grow(\"a\");\nquantity(1, \"JPY/kWh\")";
+    let (_, message) = compile_error_of(run(code, "JPY/kWh"));
+    assert!(
+        message.starts_with("1:14: ") && message.contains("`this`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn assigning_into_a_constant_map_does_not_crash_the_engine() {
+    // With constant propagation on, rhai panics on this script.
+    let code = r#"const M = #{}; M["x"] = 1; quantity(M.len(), "JPY/kWh")"#;
+    assert!(run(code, "JPY/kWh").is_ok());
+}
+
+#[test]
+fn a_month_of_data_may_exceed_the_limits_of_the_scripts_own_data() {
+    // 3 × 3,000 numbers in `input`, over the 5,000-element limit for data a script makes; a
+    // loop of some milliseconds, so that the sandbox measures the scope while it runs.
+    let mut input = july();
+    input.interval_kwh = vec![1.0; 3_000];
+    input
+        .index
+        .insert("jepx-tokyo".to_string(), vec![20.0; 3_000]);
+    input
+        .index
+        .insert("jepx-kansai".to_string(), vec![10.0; 3_000]);
+    let code = r#"
+        let total = 0.0;
+        for round in 0..3 {
+            for i in 0..input.interval_kwh.len() {
+                total += input.index["jepx-tokyo"][i] * input.interval_kwh[i];
+            }
+        }
+        quantity(total / 3.0 / input.interval_kwh.len(), "JPY/kWh")
+    "#;
+    let mut scripts = ScriptCache::new(&unmetered());
+    assert_eq!(
+        scripts.evaluate("big", "big.rhai", code, "JPY/kWh", &input),
+        Ok(20.0)
+    );
+    // but what the script adds to it counts
+    let code = "let i = 0; loop { input.index[`k${i}`] = [i]; i += 1; }";
+    let (limit, _) = limit_of(scripts.evaluate("grow", "grow.rhai", code, "JPY/kWh", &input));
+    assert_eq!(limit, "map size");
 }

@@ -4,88 +4,110 @@
 //! month's [`ComputeInput`] and ends with a *quantity in the rule's declared unit*:
 //!
 //! ```rhai
-//! // a load-weighted average of the JPEX price, 30 % of it
+//! // 30 % of the load-weighted average JEPX price
 //! let price = input.index["jepx-tokyo"];
+//! let load = input.interval_kwh;
 //! let weighted = 0.0;
 //! let energy = 0.0;
-//! for i in 0..input.interval_kwh.len() {
-//!     weighted += price[i] * input.interval_kwh[i];
-//!     energy += input.interval_kwh[i];
+//! for i in 0..load.len() {
+//!     weighted += price[i] * load[i];
+//!     energy += load[i];
 //! }
 //! quantity(0.3 * weighted / energy, "JPY/kWh")
 //! ```
 //!
 //! # What a script sees
 //!
-//! One constant, `input`, an object map of the bill month (integers are rhai `int`s, `i64`;
-//! the rest are `float`s, `f64`):
+//! One constant, `input`, an object map of the bill month (ints are rhai `int`s, `i64`; the
+//! other numbers are `float`s, `f64`):
 //!
-//! | field                    | type                      | meaning                              |
-//! |--------------------------|---------------------------|--------------------------------------|
-//! | `input.month`            | string                    | billing month, `"2024-07"`           |
-//! | `input.year`             | int                       | `2024`                               |
-//! | `input.month_number`     | int                       | 1–12                                 |
-//! | `input.days`             | int                       | days in the month                    |
-//! | `input.energy_kwh`       | float                     | energy of the month, kWh             |
-//! | `input.peak_kw`          | float                     | the month's peak demand, kW          |
-//! | `input.contract_kw`      | float                     | the month's contract demand, kW      |
-//! | `input.interval_minutes` | int                       | length of one interval, minutes      |
-//! | `input.interval_kwh`     | array of floats           | kWh of every interval, in time order |
-//! | `input.index`            | map: name → array of floats | each declared index in its month   |
+//! | field                    | type                         | meaning                              |
+//! |--------------------------|------------------------------|--------------------------------------|
+//! | `input.month`            | string                       | billing month, `"2024-07"`           |
+//! | `input.year`             | int                          | `2024`                               |
+//! | `input.month_number`     | int                          | 1–12                                 |
+//! | `input.days`             | int                          | days in the month                    |
+//! | `input.energy_kwh`       | float                        | energy of the month, kWh             |
+//! | `input.peak_kw`          | float                        | the month's peak demand, kW          |
+//! | `input.contract_kw`      | float                        | the month's contract demand, kW      |
+//! | `input.interval_minutes` | int                          | length of one interval, minutes      |
+//! | `input.interval_kwh`     | array of floats              | kWh of every interval, in time order |
+//! | `input.index`            | map: name → array of floats  | each declared index in its month     |
 //!
 //! Reading a field that does not exist (`input.energy`) is an error, not `()`.
 //!
 //! The result must be built with `quantity(value, "UNIT")` (`value` an int or a float; the
-//! method form `12.3.quantity("JPY/kWh")` works too). Its unit must be the rule's declared unit;
-//! spaces do not matter and `per X` is the same as `/X` (`"JPY/kW per month"` ==
-//! `"JPY/kW/month"`). A quantity's parts are readable as `q.value` and `q.unit`.
+//! method form `12.3.quantity("JPY/kWh")` works too). Its unit must be the rule's declared
+//! unit; spaces do not matter and `per X` is the same as `/X` (`"JPY/kW per month"` ==
+//! `"JPY/kW/month"`). A quantity's parts can be read back as `q.value` and `q.unit`.
 //!
 //! # What a script can do
 //!
 //! The engine is [`Engine::new_raw`] plus only these packages: arithmetic (incl. `abs`),
-//! logic and comparison (incl. `min`, `max`), maths (`floor`, `ceiling`, `round`, `sqrt`, `exp`,
-//! `ln`, `log`, `**`, …), ranges and iteration (`for i in 0..n`, `for x in array`), arrays
-//! (`len`, indexing, `push`, `map`/`filter`/`reduce`, …), object maps and basic string
-//! functions. Scripts may define functions and closures.
+//! logic and comparison (incl. `min`, `max`), maths (`floor`, `ceiling`, `round`, `sqrt`,
+//! `exp`, `ln`, `log`, `**`, …), ranges and iteration (`for i in 0..n`, `for x in array`),
+//! arrays (`len`, indexing, `push`, `map`/`filter`/`reduce`, …), object maps, basic string
+//! functions and function pointers. Scripts may define functions and closures.
 //!
 //! # What a script cannot do
 //!
-//! - read or write files, reach a network, read the clock or the environment: a raw engine has
-//!   no such functions and none are registered (the `no_time` feature drops timestamps);
-//! - `import` modules (the `no_module` feature makes `import` a reserved word: a syntax error);
-//! - `eval` text (the symbol is disabled: a syntax error);
+//! - read or write files, reach a network, read the clock or the environment: a raw engine
+//!   has no such function and none is registered (the `no_time` feature drops timestamps);
+//! - `import` modules (the `no_module` feature makes `import` a reserved word: a syntax
+//!   error), `eval` text or use `this` (both symbols are disabled: syntax errors);
 //! - print: `print` and `debug` are swallowed, nothing reaches stdout or stderr;
 //! - `sleep` or `exit`: the core-language package that has them is not registered;
-//! - run away: every rhai limit of [`Limits`] is applied (operations, call depth, expression
+//! - run away: every rhai limit of [`Limits`] applies (operations, call depth, expression
 //!   depth, string, array and map sizes, variables, functions), and the wall-clock
-//!   [`Limits::deadline`] is checked every 256 operations, so even a script whose operations
-//!   are expensive native calls stops soon after the deadline. (A single native call is not
-//!   interrupted; the size limits keep each one short.)
+//!   [`Limits::deadline`] is checked every 16 operations, so even a script whose operations
+//!   are expensive native calls stops soon after it. (One native call is not interrupted; the
+//!   size limits keep each one short.)
+//!
+//! rhai checks sizes after most operations but not all: a map that grows by
+//! `map[key] = value`, or an array or map whose *elements* grow (`a[0][key] = v`,
+//! `a[i] = big_array`, `a[i].push(x)`), escapes its checks. The sandbox closes that gap:
+//! every access of a variable checks the size of the map or array it holds, and about every
+//! millisecond of evaluation the whole scope is measured as rhai measures values (elements
+//! of nested arrays, entries of nested maps and bytes of strings added up; the month's data
+//! in `input` is allowed on top of the limits), with arrays and maps nested more than 64
+//! deep refused (limit "nesting depth"). Each evaluation runs on a thread of its own with a
+//! 64 MiB stack, so deeply nested data cannot overflow the caller's stack, and a panic of
+//! the engine is an error of the script (`Failed`), not of the run.
 //!
 //! As in rhai, a limit of 0 means *no limit* for operations, expression depth and string,
 //! array and map sizes (the deadline still applies), and *none allowed* for call depth,
 //! variables and functions.
 //!
-//! Line numbers in messages count from the script's first line.
+//! Lines in messages count from the script's first line.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
     BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
 };
 use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, ParseError, ParseErrorType,
-    Position, Scope, AST,
+    Array, Dynamic, Engine, EvalAltResult, EvalContext, ImmutableString, Map, OptimizationLevel,
+    ParseError, ParseErrorType, Position, Scope, AST,
 };
 
 use super::{ComputeInput, Limits, SandboxError};
 
-/// The wall-clock deadline is checked once per this many operations.
-const DEADLINE_CHECK_EVERY: u64 = 256;
+/// The clock is read once per this many operations (deadline, and when to measure the scope).
+const CLOCK_EVERY: u64 = 16;
+
+/// How often the whole scope is measured during an evaluation.
+const MEASURE_EVERY: Duration = Duration::from_millis(1);
+
+/// Arrays and maps nested deeper than this are refused (limit "nesting depth").
+const MAX_NESTING: usize = 64;
+
+/// Stack of the thread an evaluation runs on (reserved, used only as deep as the script goes).
+const STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// A script's result: a number and its unit (`quantity(12.3, "JPY/kWh")`).
 #[derive(Debug, Clone, PartialEq)]
@@ -94,47 +116,13 @@ struct Quantity {
     unit: String,
 }
 
-/// The deadline of the evaluation under way, shared with the engine's progress callback.
-#[derive(Debug)]
-struct Clock {
-    base: Instant,
-    /// Nanoseconds after `base`; `u64::MAX` when no evaluation is under way.
-    deadline: AtomicU64,
-}
-
-impl Clock {
-    fn new() -> Self {
-        Clock {
-            base: Instant::now(),
-            deadline: AtomicU64::new(u64::MAX),
-        }
-    }
-
-    fn now(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    }
-
-    fn arm(&self, limits: &Limits) {
-        let budget = u64::try_from(limits.deadline.as_nanos()).unwrap_or(u64::MAX);
-        self.deadline
-            .store(self.now().saturating_add(budget), Ordering::Relaxed);
-    }
-
-    fn disarm(&self) {
-        self.deadline.store(u64::MAX, Ordering::Relaxed);
-    }
-
-    fn expired(&self) -> bool {
-        self.now() > self.deadline.load(Ordering::Relaxed)
-    }
-}
-
 /// Compiled scripts of one run, and the locked-down engine they run in.
 ///
 /// Each script is compiled once per (file, code) and its syntax tree (or its compile error)
-/// kept; [`ScriptCache::evaluate`] runs it with a fresh scope for every month. One cache
-/// belongs to one run: `evaluate` takes `&mut self`, so a cache evaluates one script at a time.
-/// The cache is `Send + Sync` (rhai's `sync` feature), so a run may move between threads.
+/// kept; [`ScriptCache::evaluate`] runs it with a fresh scope every month. One cache belongs
+/// to one run: `evaluate` takes `&mut self`, so a cache runs one script at a time (its
+/// deadline bookkeeping is per cache). The cache is `Send + Sync` (rhai's `sync` feature),
+/// so a run may move between threads.
 ///
 /// ```
 /// use voltlex_dsl::sandbox::{rhai_script::ScriptCache, ComputeInput, Limits};
@@ -151,7 +139,7 @@ impl Clock {
 pub struct ScriptCache {
     engine: Engine,
     limits: Limits,
-    clock: Arc<Clock>,
+    watch: Arc<Watch>,
     /// file → code → compiled script (or why it does not compile).
     scripts: HashMap<String, HashMap<String, Result<AST, SandboxError>>>,
     compilations: usize,
@@ -169,17 +157,20 @@ impl ScriptCache {
     /// assert!(matches!(err, Err(SandboxError::Limit { limit: "operations", .. })));
     /// ```
     pub fn new(limits: &Limits) -> Self {
-        let clock = Arc::new(Clock::new());
+        let watch = Arc::new(Watch::new(limits));
         let mut engine = sandbox_engine(limits);
-        let progress_clock = Arc::clone(&clock);
-        engine.on_progress(move |operations| {
-            (operations % DEADLINE_CHECK_EVERY == 0 && progress_clock.expired())
-                .then(|| Dynamic::from("deadline"))
+        let clock = Arc::clone(&watch);
+        engine.on_progress(move |operations| clock.on_progress(operations));
+        let guard = Arc::clone(&watch);
+        // `on_var` is stable; rhai marks it deprecated only to say that it may change.
+        #[allow(deprecated)]
+        engine.on_var(move |name, index, context| {
+            guard.on_variable(name, index, &context).map(|()| None)
         });
         ScriptCache {
             engine,
             limits: limits.clone(),
-            clock,
+            watch,
             scripts: HashMap::new(),
             compilations: 0,
         }
@@ -188,16 +179,17 @@ impl ScriptCache {
     /// Runs a script on one month's input and returns its result's value, which is in the
     /// unit `returns` (the rule's declared unit) and finite.
     ///
-    /// The script is compiled on its first use and the compiled form kept for the run.
-    /// `name` is the rule's name; messages name the script's `file` and line (counted from the
-    /// script's first line), the caller names the rule. Errors:
-    /// [`SandboxError::Compile`] for a syntax error (`LINE:COLUMN: message`),
-    /// [`SandboxError::Limit`] for a limit hit (`"operations"`, `"call depth"`,
-    /// `"expression depth"`, `"string size"`, `"array size"`, `"map size"`, `"variables"`,
-    /// `"functions"`, `"deadline"`), [`SandboxError::Failed`] for a run-time error
-    /// (`FILE:LINE: message`: an undefined variable, a type mismatch, an index out of bounds,
-    /// a division by zero, `throw`), [`SandboxError::WrongResult`] when the result is not a
-    /// finite quantity in `returns`.
+    /// The script is compiled on its first use and kept for the run. `name` is the rule's
+    /// name (unused: the caller names the rule); messages name the script's `file` and line,
+    /// counted from the script's first line. Errors:
+    ///
+    /// - [`SandboxError::Compile`]: a syntax error, `LINE:COLUMN: message`;
+    /// - [`SandboxError::Limit`]: `"operations"`, `"call depth"`, `"expression depth"`,
+    ///   `"string size"`, `"array size"`, `"map size"`, `"nesting depth"`, `"variables"`,
+    ///   `"functions"` or `"deadline"`, with the limit's value and `at FILE:LINE`;
+    /// - [`SandboxError::Failed`]: a run-time error (an undefined variable, a type mismatch,
+    ///   an index out of bounds, a division by zero, `throw`), `FILE:LINE: message`;
+    /// - [`SandboxError::WrongResult`]: the result is not a finite quantity in `returns`.
     ///
     /// ```
     /// use voltlex_dsl::sandbox::{rhai_script::ScriptCache, ComputeInput, Limits, SandboxError};
@@ -231,10 +223,14 @@ impl ScriptCache {
             .get(file)
             .is_some_and(|by_code| by_code.contains_key(code));
         if !known {
-            let compiled = self
-                .engine
-                .compile(code)
-                .map_err(|err| compile_error(&err, file, code, &self.limits));
+            let compiled = match catch_unwind(AssertUnwindSafe(|| self.engine.compile(code))) {
+                Ok(Ok(ast)) => Ok(ast),
+                Ok(Err(err)) => Err(compile_error(&err, file, code, &self.limits)),
+                Err(panic) => Err(SandboxError::Compile {
+                    what: format!("script {file}"),
+                    message: panicked(&*panic),
+                }),
+            };
             self.compilations += 1;
             self.scripts
                 .entry(file.to_string())
@@ -246,19 +242,24 @@ impl ScriptCache {
             Err(err) => return Err(err.clone()),
         };
 
-        let mut scope = Scope::new();
-        scope.push_constant_dynamic("input", input_map(input));
-        self.clock.arm(&self.limits);
-        let result = self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast);
-        self.clock.disarm();
+        let engine = &self.engine;
+        let run = || {
+            let mut scope = Scope::new();
+            scope.push_constant_dynamic("input", input_map(input));
+            engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast)
+        };
+        self.watch.arm(input);
+        let result = isolated(run);
+        self.watch.disarm();
         match result {
-            Ok(value) => quantity_in(value, returns),
-            Err(err) => Err(run_error(*err, file, &self.limits)),
+            Ok(Ok(value)) => quantity_in(value, returns),
+            Ok(Err(err)) => Err(run_error(*err, file, &self.limits)),
+            Err(panic) => Err(SandboxError::Failed(format!("{file}: {panic}"))),
         }
     }
 
-    /// How many scripts this cache has compiled (each (file, code) once, whether or not it
-    /// compiled).
+    /// How many scripts this cache has compiled: each (file, code) once, whether or not it
+    /// compiled.
     ///
     /// ```
     /// use voltlex_dsl::sandbox::{rhai_script::ScriptCache, ComputeInput, Limits};
@@ -289,15 +290,15 @@ impl ScriptCache {
 pub struct ScriptSyntaxError {
     /// Line in the script, 1-based.
     pub line: usize,
-    /// Column (in characters), 1-based.
+    /// Column in the line, in characters, 1-based.
     pub column: usize,
     /// What is wrong.
     pub message: String,
 }
 
-/// Checks that a script compiles in the sandbox (with [`Limits::default`]): its syntax, and
-/// that it uses no disabled feature (`eval`, `import`) and stays within the limits checked at
-/// compile time (expression depth, number of functions, string literal size). Does not run it.
+/// Checks that a script compiles in the sandbox (with [`Limits::default`]): its syntax, that
+/// it uses nothing refused (`eval`, `import`, `this`), and the limits checked when compiling
+/// (expression depth, number of functions, length of string literals). Does not run it.
 ///
 /// ```
 /// use voltlex_dsl::sandbox::rhai_script::check_script;
@@ -305,22 +306,30 @@ pub struct ScriptSyntaxError {
 /// assert!(check_script(r#"quantity(input.peak_kw * 2.0, "JPY/kW per month")"#).is_ok());
 ///
 /// let err = check_script("let a = 1;\nlet b = eval(\"a\");").unwrap_err();
-/// assert_eq!(err.line, 2);
+/// assert_eq!((err.line, err.column), (2, 9));
 /// ```
 pub fn check_script(code: &str) -> Result<(), ScriptSyntaxError> {
     static CHECKER: OnceLock<Engine> = OnceLock::new();
     let engine = CHECKER.get_or_init(|| sandbox_engine(&Limits::default()));
-    engine.compile(code).map(drop).map_err(|err| {
-        let (line, column) = line_column(err.position(), code);
-        ScriptSyntaxError {
-            line,
-            column,
-            message: parse_message(err.err_type()),
+    match catch_unwind(AssertUnwindSafe(|| engine.compile(code))) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => {
+            let (line, column) = line_column(err.position(), code);
+            Err(ScriptSyntaxError {
+                line,
+                column,
+                message: parse_message(err.err_type()),
+            })
         }
-    })
+        Err(panic) => Err(ScriptSyntaxError {
+            line: 1,
+            column: 1,
+            message: panicked(&*panic),
+        }),
+    }
 }
 
-/// The locked-down engine, without its deadline callback.
+/// The locked-down engine, without the callbacks of an evaluation (deadline, data watch).
 fn sandbox_engine(limits: &Limits) -> Engine {
     let mut engine = Engine::new_raw();
     ArithmeticPackage::new().register_into_engine(&mut engine);
@@ -343,7 +352,13 @@ fn sandbox_engine(limits: &Limits) -> Engine {
         .set_max_variables(limits.max_variables)
         .set_max_functions(limits.max_functions)
         .set_fail_on_invalid_map_property(true)
+        // Constant propagation can make rhai panic (`const M = #{}; M["x"] = 1;`); formulas
+        // this small gain nothing from it.
+        .set_optimization_level(OptimizationLevel::None)
         .disable_symbol("eval")
+        // Without `this`, a function cannot change its caller's data: every change goes
+        // through a variable of the running function, which `Watch` sees.
+        .disable_symbol("this")
         .on_print(|_| {})
         .on_debug(|_, _, _| {});
 
@@ -368,6 +383,243 @@ fn sandbox_engine(limits: &Limits) -> Engine {
             format!("quantity({:?}, {:?})", q.value, q.unit)
         });
     engine
+}
+
+/// Runs `job` on a thread of its own with a large stack; a panic becomes its message.
+fn isolated<T: Send>(job: impl Fn() -> T + Sync) -> Result<T, String> {
+    std::thread::scope(|threads| {
+        let spawned = std::thread::Builder::new()
+            .name("voltlex-script".to_string())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(threads, &job);
+        match spawned {
+            Ok(thread) => thread.join().map_err(|panic| panicked(&*panic)),
+            // No thread to be had: run here, on the caller's stack.
+            Err(_) => catch_unwind(AssertUnwindSafe(&job)).map_err(|panic| panicked(&*panic)),
+        }
+    })
+}
+
+/// What the engine's callbacks watch during an evaluation: the deadline, and the data held in
+/// variables (see the module documentation).
+#[derive(Debug)]
+struct Watch {
+    limits: Limits,
+    base: Instant,
+    /// Nanoseconds after `base`; `u64::MAX` when no evaluation is under way.
+    deadline: AtomicU64,
+    /// When the scope is next measured, nanoseconds after `base`.
+    next_measure: AtomicU64,
+    /// Measure the scope at the next variable access.
+    measure_due: AtomicBool,
+    /// Sizes of the month's `input`, which may be larger than the limits of the script's own
+    /// data (a month of 1-minute data with two indices is 134,000 numbers): they are allowed
+    /// in `input` on top of the limits.
+    input: Mutex<Sizes>,
+}
+
+impl Watch {
+    fn new(limits: &Limits) -> Self {
+        Watch {
+            limits: limits.clone(),
+            base: Instant::now(),
+            deadline: AtomicU64::new(u64::MAX),
+            next_measure: AtomicU64::new(u64::MAX),
+            measure_due: AtomicBool::new(false),
+            input: Mutex::new(Sizes::default()),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        nanos(self.base.elapsed())
+    }
+
+    /// Starts an evaluation of `input`.
+    fn arm(&self, input: &ComputeInput) {
+        *self
+            .input
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Sizes {
+            arrays: input.interval_kwh.len() + input.index.values().map(Vec::len).sum::<usize>(),
+            maps: INPUT_FIELDS + input.index.len(),
+            strings: input.month.len(),
+        };
+        let now = self.now();
+        self.deadline.store(
+            now.saturating_add(nanos(self.limits.deadline)),
+            Ordering::Relaxed,
+        );
+        self.next_measure
+            .store(now.saturating_add(nanos(MEASURE_EVERY)), Ordering::Relaxed);
+        self.measure_due.store(false, Ordering::Relaxed);
+    }
+
+    /// Ends an evaluation.
+    fn disarm(&self) {
+        self.deadline.store(u64::MAX, Ordering::Relaxed);
+        self.next_measure.store(u64::MAX, Ordering::Relaxed);
+    }
+
+    /// The engine's progress callback: stops the script at the deadline, and schedules the
+    /// measuring of the scope.
+    fn on_progress(&self, operations: u64) -> Option<Dynamic> {
+        if !operations.is_multiple_of(CLOCK_EVERY) {
+            return None;
+        }
+        let now = self.now();
+        if now > self.deadline.load(Ordering::Relaxed) {
+            return Some(Dynamic::from("deadline"));
+        }
+        if now >= self.next_measure.load(Ordering::Relaxed) {
+            // Until the measuring (at the next variable access) sets the next time.
+            self.next_measure.store(u64::MAX, Ordering::Relaxed);
+            self.measure_due.store(true, Ordering::Relaxed);
+        }
+        None
+    }
+
+    /// The engine's callback before each variable access: refuses a map or array over its
+    /// size limit, and measures the whole scope when that is due.
+    fn on_variable(
+        &self,
+        name: &str,
+        index: usize,
+        context: &EvalContext,
+    ) -> Result<(), Box<EvalAltResult>> {
+        let scope = context.scope();
+        if self.measure_due.swap(false, Ordering::Relaxed) {
+            let start = self.now();
+            for (name, constant, value) in scope.iter_raw() {
+                self.measure(value, &self.allowed(name, constant))?;
+            }
+            // Measuring takes at most a tenth of the time (it is slow in debug builds).
+            let end = self.now();
+            let pause = nanos(MEASURE_EVERY).max(end.saturating_sub(start).saturating_mul(10));
+            self.next_measure
+                .store(end.saturating_add(pause), Ordering::Relaxed);
+        }
+        // `index` counts from the end of the scope, from 1; 0 means "search by name".
+        let value = match index {
+            0 => scope.iter_raw().find(|(n, _, _)| *n == name),
+            index => scope.iter_raw().nth(index - 1),
+        };
+        let Some((name, constant, value)) = value else {
+            return Ok(());
+        };
+        if value.is_map() {
+            let len = value.read_lock::<Map>().map_or(0, |map| map.len());
+            if len > self.allowed(name, constant).maps {
+                return Err(too_large(MAP_SIZE));
+            }
+        } else if value.is_array() {
+            let len = value.read_lock::<Array>().map_or(0, |array| array.len());
+            if len > self.allowed(name, constant).arrays {
+                return Err(too_large(ARRAY_SIZE));
+            }
+        }
+        Ok(())
+    }
+
+    /// The sizes a variable may have: the limits (0: no limit), plus the month's data in
+    /// `input`.
+    fn allowed(&self, name: &str, constant: bool) -> Sizes {
+        let extra = if constant && name == "input" {
+            *self
+                .input
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        } else {
+            Sizes::default()
+        };
+        let allow = |limit: usize, extra: usize| match limit {
+            0 => usize::MAX,
+            limit => limit.saturating_add(extra),
+        };
+        Sizes {
+            arrays: allow(self.limits.max_array_size, extra.arrays),
+            maps: allow(self.limits.max_map_size, extra.maps),
+            strings: allow(self.limits.max_string_size, extra.strings),
+        }
+    }
+
+    /// Measures a value as rhai does and refuses it if it is larger than `allowed`.
+    fn measure(&self, value: &Dynamic, allowed: &Sizes) -> Result<(), Box<EvalAltResult>> {
+        let mut sizes = Sizes::default();
+        sizes.add(value, 0)?;
+        if sizes.strings > allowed.strings {
+            return Err(too_large(STRING_SIZE));
+        }
+        if sizes.arrays > allowed.arrays {
+            return Err(too_large(ARRAY_SIZE));
+        }
+        if sizes.maps > allowed.maps {
+            return Err(too_large(MAP_SIZE));
+        }
+        Ok(())
+    }
+}
+
+/// Entries of the `input` map (see [`input_map`]).
+const INPUT_FIELDS: usize = 10;
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+// What rhai calls its data limits in `ErrorDataTooLarge`, and ours.
+const STRING_SIZE: &str = "Length of string";
+const ARRAY_SIZE: &str = "Size of array/BLOB";
+const MAP_SIZE: &str = "Size of object map";
+const NESTING: &str = "Nesting of arrays and object maps";
+
+fn too_large(what: &str) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorDataTooLarge(
+        what.to_string(),
+        Position::NONE,
+    ))
+}
+
+/// Totals of a value, as rhai counts them: elements of all its arrays, entries of all its
+/// maps, bytes of all its strings.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sizes {
+    arrays: usize,
+    maps: usize,
+    strings: usize,
+}
+
+impl Sizes {
+    /// Adds `value`'s sizes; refuses nesting deeper than [`MAX_NESTING`], which also bounds
+    /// this recursion.
+    fn add(&mut self, value: &Dynamic, depth: usize) -> Result<(), Box<EvalAltResult>> {
+        // `is_*` first: most values are numbers, and these are the cheapest tests.
+        if value.is_array() {
+            if depth >= MAX_NESTING {
+                return Err(too_large(NESTING));
+            }
+            if let Some(array) = value.read_lock::<Array>() {
+                self.arrays += array.len();
+                for item in array.iter() {
+                    self.add(item, depth + 1)?;
+                }
+            }
+        } else if value.is_map() {
+            if depth >= MAX_NESTING {
+                return Err(too_large(NESTING));
+            }
+            if let Some(map) = value.read_lock::<Map>() {
+                self.maps += map.len();
+                for item in map.values() {
+                    self.add(item, depth + 1)?;
+                }
+            }
+        } else if value.is_string() {
+            if let Some(text) = value.read_lock::<ImmutableString>() {
+                self.strings += text.len();
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The `input` object map of a month.
@@ -472,11 +724,13 @@ fn line_column(pos: Position, code: &str) -> (usize, usize) {
     }
 }
 
-/// A parse error's message, with the sandbox's reasons for refused features.
+/// A parse error's message, with the sandbox's reason for a refused feature.
 fn parse_message(err: &ParseErrorType) -> String {
     match err {
-        ParseErrorType::BadInput(rhai::LexError::ImproperSymbol(symbol, _)) if symbol == "eval" => {
-            "`eval` is not available in voltlex scripts".to_string()
+        ParseErrorType::BadInput(rhai::LexError::ImproperSymbol(symbol, _))
+            if symbol == "eval" || symbol == "this" =>
+        {
+            format!("`{symbol}` is not available in voltlex scripts")
         }
         ParseErrorType::Reserved(word) if word == "import" || word == "export" => {
             format!("`{word}` is not available in voltlex scripts: scripts cannot load modules")
@@ -485,26 +739,47 @@ fn parse_message(err: &ParseErrorType) -> String {
     }
 }
 
-/// Which size limit a rhai "… too large" names.
+/// Which of our limits a rhai "… too large" names.
 fn size_limit(what: &str) -> &'static str {
     let what = what.to_ascii_lowercase();
-    if what.contains("string") {
+    if what.contains("nesting") {
+        "nesting depth"
+    } else if what.contains("string") {
         "string size"
     } else if what.contains("map") {
         "map size"
-    } else if what.contains("array") {
-        "array size"
     } else {
-        "data size"
+        "array size"
     }
 }
 
-fn size_value(limit: &str, limits: &Limits) -> usize {
+/// What a size limit allows, for a message.
+fn size_detail(limit: &str, limits: &Limits) -> String {
     match limit {
-        "string size" => limits.max_string_size,
-        "map size" => limits.max_map_size,
-        _ => limits.max_array_size,
+        "nesting depth" => format!("arrays and maps nested more than {MAX_NESTING} deep"),
+        "string size" => format!(
+            "a string (or the strings of one array or map) over {} bytes",
+            limits.max_string_size
+        ),
+        "map size" => format!(
+            "a map (with the maps in it) of more than {} entries",
+            limits.max_map_size
+        ),
+        _ => format!(
+            "an array (with the arrays in it) of more than {} elements",
+            limits.max_array_size
+        ),
     }
+}
+
+/// A panic of the script engine (a rhai bug), as a message.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    format!("the script engine failed on this script ({what})")
 }
 
 fn compile_error(err: &ParseError, file: &str, code: &str, limits: &Limits) -> SandboxError {
@@ -520,13 +795,13 @@ fn compile_error(err: &ParseError, file: &str, code: &str, limits: &Limits) -> S
         },
         ParseErrorType::TooManyFunctions => SandboxError::Limit {
             limit: "functions",
-            detail: format!("more than {} functions defined, {at}", limits.max_functions),
+            detail: format!("more than {} functions, {at}", limits.max_functions),
         },
-        ParseErrorType::LiteralTooLarge(what, max) => {
+        ParseErrorType::LiteralTooLarge(what, _) => {
             let limit = size_limit(what);
             SandboxError::Limit {
                 limit,
-                detail: format!("a literal over {max}, {at}"),
+                detail: format!("{} (a literal), {at}", size_detail(limit, limits)),
             }
         }
         other => SandboxError::Compile {
@@ -583,7 +858,7 @@ fn run_error(err: EvalAltResult, file: &str, limits: &Limits) -> SandboxError {
         ),
         EvalAltResult::ErrorDataTooLarge(what, ..) => {
             let name = size_limit(&what);
-            limit(name, format!("{what} over {}", size_value(name, limits)))
+            limit(name, size_detail(name, limits))
         }
         other => {
             let mut message = format!("{at}: {other}");
