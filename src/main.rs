@@ -51,6 +51,15 @@ enum Command {
         #[arg(required = true)]
         packages: Vec<PathBuf>,
     },
+    /// Rewrite rule files in the canonical layout (in place, only files that change).
+    Fmt {
+        /// `.vlx` files, or folders: every `.vlx` in them and their subfolders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing: print the files that would change with a diff; exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
     /// Explain a diagnostic code, e.g. `voltlex explain-error E0204`; without a code, list all.
     ExplainError {
         /// The code.
@@ -195,6 +204,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Test { packages } => test(&packages),
+        Command::Fmt { paths, check } => fmt(&paths, check),
         Command::ExplainError { code } => {
             match code {
                 Some(code) => {
@@ -336,4 +346,82 @@ fn emit(text: &str, path: Option<&Path>) -> anyhow::Result<()> {
         }
         Some(path) => voltlex::write_atomically(path, text.as_bytes()),
     }
+}
+
+/// `voltlex fmt`: formats every file; rewrites (atomically) those that change, or with
+/// `--check` prints their diff. A file with a syntax error is reported and left alone.
+fn fmt(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut files = Vec::new();
+    for path in paths {
+        let before = files.len();
+        vlx_files(path, &mut files)?;
+        if files.len() == before {
+            return Err(anyhow!("no .vlx files in {}", path.display()));
+        }
+    }
+    let (mut failed, mut unformatted) = (false, 0);
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let formatted = match voltlex_dsl::format::format_source(&text) {
+            Ok(formatted) => formatted,
+            Err(diagnostic) => {
+                let mut sources = voltlex_dsl::source::SourceMap::default();
+                sources.add(file.display().to_string(), text);
+                eprint!("{}", diagnostic.render_with(&sources, color));
+                failed = true;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        if check {
+            unformatted += 1;
+            println!("--- {}\n+++ {} (formatted)", file.display(), file.display());
+            print!("{}", voltlex_dsl::format::unified_diff(&text, &formatted));
+        } else {
+            voltlex::write_atomically(file, formatted.as_bytes())?;
+            println!("{}", file.display());
+        }
+    }
+    if unformatted > 0 {
+        eprintln!(
+            "{unformatted} file{} not formatted: `voltlex fmt` rewrites {}",
+            if unformatted == 1 { " is" } else { "s are" },
+            if unformatted == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(if failed || unformatted > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A file as given; a folder's `.vlx` files, sorted, subfolders included (not hidden ones).
+fn vlx_files(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    if !path.is_dir() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .and_then(|dir| dir.map(|e| e.map(|e| e.path())).collect())
+        .with_context(|| format!("cannot list {}", path.display()))?;
+    entries.sort();
+    for entry in entries {
+        let hidden = entry
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if entry.is_dir() {
+            vlx_files(&entry, files)?;
+        } else if entry.extension().is_some_and(|e| e == "vlx") {
+            files.push(entry);
+        }
+    }
+    Ok(())
 }

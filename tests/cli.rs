@@ -346,3 +346,54 @@ fn bill_writes_a_workbook_and_insists_on_an_output_file() {
         "no temporary file left behind"
     );
 }
+
+#[test]
+fn fmt_checks_then_rewrites_a_messy_file_in_place() {
+    let dir = tempdir("fmt");
+    let file = dir.join("plan.vlx");
+    let messy = "# a plan\ntariff \"Flat\"{currency JPY;energy 16.56   JPY/kWh # per kWh\n\n\n round each line down to 1 JPY}";
+    std::fs::write(&file, messy).unwrap();
+    let path = file.display().to_string();
+
+    let check = voltlex(&["fmt", "--check", &path]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(stdout(&check).contains(&path), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("+  energy 16.56 JPY/kWh # per kWh"),
+        "{}",
+        stdout(&check)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        messy,
+        "--check changes nothing"
+    );
+
+    let rewrite = voltlex(&["fmt", &dir.display().to_string()]);
+    assert!(rewrite.status.success(), "{}", stderr(&rewrite));
+    assert_eq!(stdout(&rewrite).trim(), path);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "# a plan\ntariff \"Flat\" {\n  currency JPY\n  energy 16.56 JPY/kWh # per kWh\n\n  round each line down to 1 JPY\n}\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+
+    let again = voltlex(&["fmt", "--check", &path]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert_eq!(stdout(&again), "");
+
+    // A syntax error: the diagnostic, exit 1, the file untouched.
+    let broken = dir.join("broken.vlx");
+    std::fs::write(&broken, "tariff \"B\" { energy 16.56 }").unwrap();
+    let refused = voltlex(&["fmt", &broken.display().to_string()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("E0001"), "{}", stderr(&refused));
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "tariff \"B\" { energy 16.56 }"
+    );
+}

@@ -19,6 +19,7 @@ pub mod ast;
 pub mod calendar;
 pub mod check;
 pub mod diagnostic;
+pub mod format;
 pub mod package;
 pub mod rules;
 pub mod sandbox;

@@ -10,9 +10,10 @@ use crate::ast::*;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::source::{FileId, Span};
 
+/// The pest parser of `grammar.pest`, shared with the formatter.
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar.pest"]
-struct VlxParser;
+pub(crate) struct VlxParser;
 
 /// Parses one rule file.
 ///
