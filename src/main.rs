@@ -254,11 +254,19 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<ExitCode> {
             }
             CheckFormat::Json => {
                 for d in &compilation.diagnostics {
-                    let file = compilation.sources.file(d.span.file);
-                    let (line, column) = file.line_column(d.span.start);
-                    let (end_line, end_column) = file.line_column(d.span.end);
+                    // Every diagnostic's span is in a file of its compilation; were one not,
+                    // it is reported against the path checked, at line 0.
+                    let (name, (line, column), (end_line, end_column)) =
+                        match compilation.sources.file(d.span.file) {
+                            Some(file) => (
+                                file.name.clone(),
+                                file.line_column(d.span.start),
+                                file.line_column(d.span.end),
+                            ),
+                            None => (path.display().to_string(), (0, 0), (0, 0)),
+                        };
                     json_out.push(serde_json::json!({
-                        "file": file.name,
+                        "file": name,
                         "line": line, "column": column,
                         "end_line": end_line, "end_column": end_column,
                         "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },

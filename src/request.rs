@@ -115,13 +115,15 @@ pub fn select_tariff<'c>(
                 names()
             ))
         }),
-        None if tariffs.len() == 1 => Ok(&tariffs[0]),
-        None => Err(RequestError::Tariff(format!(
-            "{} holds {} tariffs: choose one with --tariff NAME:\n{}",
-            rules.display(),
-            tariffs.len(),
-            names()
-        ))),
+        None => match tariffs.as_slice() {
+            [only] => Ok(only),
+            _ => Err(RequestError::Tariff(format!(
+                "{} holds {} tariffs: choose one with --tariff NAME:\n{}",
+                rules.display(),
+                tariffs.len(),
+                names()
+            ))),
+        },
     }
 }
 

@@ -1,5 +1,13 @@
 //! End-to-end tests of the `voltlex` binary: the commands a user types, on the example data.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

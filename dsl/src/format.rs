@@ -93,32 +93,45 @@ pub fn unified_diff(old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     let ops = diff_ops(&a, &b);
+    // Positions of the changes in `ops`.
+    let changes: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| op.0 != Op::Same)
+        .map(|(k, _)| k)
+        .collect();
     let mut out = String::new();
     let mut next = 0;
-    while let Some(first) = (next..ops.len()).find(|&k| ops[k].0 != Op::Same) {
+    let mut changes = changes.into_iter().peekable();
+    while let Some(first) = changes.next() {
+        // A hunk takes the following changes as long as their context would touch.
         let mut last = first;
-        while let Some(k) = (last + 1..ops.len()).find(|&k| ops[k].0 != Op::Same) {
-            if k - last - 1 > 2 * CONTEXT {
-                break;
-            }
+        while let Some(k) = changes.next_if(|&k| k - last - 1 <= 2 * CONTEXT) {
             last = k;
         }
         let start = first.saturating_sub(CONTEXT).max(next);
         let stop = (last + 1 + CONTEXT).min(ops.len());
-        let hunk = &ops[start..stop];
+        let hunk = ops.get(start..stop).unwrap_or_default();
+        let Some(&(_, old_at, new_at)) = hunk.first() else {
+            break;
+        };
         let old_count = hunk.iter().filter(|o| o.0 != Op::Insert).count();
         let new_count = hunk.iter().filter(|o| o.0 != Op::Delete).count();
-        let (old_at, new_at) = (hunk[0].1, hunk[0].2);
         out.push_str(&format!(
             "@@ -{},{old_count} +{},{new_count} @@\n",
             old_at + usize::from(old_count > 0),
             new_at + usize::from(new_count > 0)
         ));
         for &(op, i, j) in hunk {
-            let (mark, line) = match op {
-                Op::Same => (' ', a[i]),
-                Op::Delete => ('-', a[i]),
-                Op::Insert => ('+', b[j]),
+            let line = match op {
+                Op::Same | Op::Delete => a.get(i),
+                Op::Insert => b.get(j),
+            };
+            let Some(&line) = line else { continue };
+            let mark = match op {
+                Op::Same => ' ',
+                Op::Delete => '-',
+                Op::Insert => '+',
             };
             out.push(mark);
             out.push_str(line.strip_suffix('\n').unwrap_or(line));
@@ -142,35 +155,48 @@ enum Op {
 /// The edit script from `a` to `b`: each step with the line index it reads in `a` and `b`.
 fn diff_ops(a: &[&str], b: &[&str]) -> Vec<(Op, usize, usize)> {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
+    let (a_rest, b_rest) = (
+        a.get(prefix..).unwrap_or_default(),
+        b.get(prefix..).unwrap_or_default(),
+    );
+    let suffix = a_rest
         .iter()
         .rev()
-        .zip(b[prefix..].iter().rev())
+        .zip(b_rest.iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
-    let (a_mid, b_mid) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+    let (a_mid, b_mid) = (
+        a_rest.get(..a_rest.len() - suffix).unwrap_or_default(),
+        b_rest.get(..b_rest.len() - suffix).unwrap_or_default(),
+    );
     let (n, m) = (a_mid.len(), b_mid.len());
     let mut ops: Vec<(Op, usize, usize)> = (0..prefix).map(|k| (Op::Same, k, k)).collect();
     let (mut i, mut j) = (0, 0);
     if n.saturating_mul(m) <= 4_000_000 {
-        // Longest common subsequence of the suffixes, then one walk through it.
-        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
-        let at = |i: usize, j: usize| i * (m + 1) + j;
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                lcs[at(i, j)] = if a_mid[i] == b_mid[j] {
-                    lcs[at(i + 1, j + 1)] + 1
+        // Longest common subsequence of the suffixes, then one walk through it: `lcs[i][j]`
+        // for `a_mid[i..]` and `b_mid[j..]` (0 past either end).
+        let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+        let at = |lcs: &[Vec<u32>], i: usize, j: usize| {
+            lcs.get(i).and_then(|row| row.get(j)).copied().unwrap_or(0)
+        };
+        for (i, x) in a_mid.iter().enumerate().rev() {
+            for (j, y) in b_mid.iter().enumerate().rev() {
+                let length = if x == y {
+                    at(&lcs, i + 1, j + 1) + 1
                 } else {
-                    lcs[at(i + 1, j)].max(lcs[at(i, j + 1)])
+                    at(&lcs, i + 1, j).max(at(&lcs, i, j + 1))
                 };
+                if let Some(cell) = lcs.get_mut(i).and_then(|row| row.get_mut(j)) {
+                    *cell = length;
+                }
             }
         }
-        while i < n && j < m {
-            if a_mid[i] == b_mid[j] {
+        while let (Some(x), Some(y)) = (a_mid.get(i), b_mid.get(j)) {
+            if x == y {
                 ops.push((Op::Same, prefix + i, prefix + j));
                 i += 1;
                 j += 1;
-            } else if lcs[at(i + 1, j)] >= lcs[at(i, j + 1)] {
+            } else if at(&lcs, i + 1, j) >= at(&lcs, i, j + 1) {
                 ops.push((Op::Delete, prefix + i, prefix + j));
                 i += 1;
             } else {
@@ -251,9 +277,7 @@ fn skeleton<'a>(events: &[Event<'a>]) -> Vec<Event<'a>> {
 }
 
 fn layout_events(text: &str) -> Result<Vec<Event<'_>>, Box<pest::error::Error<Rule>>> {
-    let file = Grammar::parse(Rule::file, text)?
-        .next()
-        .expect("the file rule always yields one pair");
+    let pairs = Grammar::parse(Rule::file, text)?;
     let mut walker = Walker {
         text,
         cursor: 0,
@@ -262,7 +286,10 @@ fn layout_events(text: &str) -> Result<Vec<Event<'_>>, Box<pest::error::Error<Ru
         line_broken: true,
         pads: HashMap::new(),
     };
-    walker.walk(file);
+    // The `file` rule yields one pair.
+    for file in pairs {
+        walker.walk(file);
+    }
     Ok(walker.events)
 }
 
@@ -451,7 +478,8 @@ impl<'a> Walker<'a> {
         let mut held: Vec<Event<'a>> = Vec::new();
         let mut i = self.cursor;
         while i < end {
-            match bytes[i] {
+            let Some(&byte) = bytes.get(i) else { break };
+            match byte {
                 b'\n' => {
                     self.newlines += 1;
                     self.line_broken = true;

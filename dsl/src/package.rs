@@ -158,8 +158,10 @@ pub fn compile_package(dir: &Path) -> Result<Compilation, LoadError> {
         return Err(LoadError::NotAPackage(dir.to_path_buf()));
     }
     let mut sources = SourceMap::default();
-    let manifest_id = sources.add(manifest_path.display().to_string(), read(&manifest_path)?);
-    let (manifest, mut diagnostics) = read_manifest(&sources, manifest_id);
+    let manifest_name = manifest_path.display().to_string();
+    let manifest_text = read(&manifest_path)?;
+    let manifest_id = sources.add(manifest_name.clone(), manifest_text.clone());
+    let (manifest, mut diagnostics) = read_manifest(manifest_id, &manifest_name, &manifest_text);
     let Some(manifest) = manifest else {
         return Ok(Compilation {
             sources,
@@ -275,8 +277,8 @@ fn compile_files(
 ) -> Compilation {
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
-    for &id in ids {
-        match parse(id, &sources.file(id).text) {
+    for (id, file) in ids.iter().filter_map(|&id| Some((id, sources.file(id)?))) {
+        match parse(id, &file.text) {
             Ok(file) => files.push(file),
             Err(diagnostic) => diagnostics.push(*diagnostic),
         }
@@ -301,7 +303,7 @@ fn span_of(file: FileId, range: Range<usize>) -> Span {
 }
 
 fn find_in(sources: &SourceMap, file: FileId, needle: &str) -> Span {
-    let text = &sources.file(file).text;
+    let text = sources.file(file).map_or("", |f| f.text.as_str());
     text.find(needle).map_or(
         Span {
             file,
@@ -316,8 +318,8 @@ fn find_in(sources: &SourceMap, file: FileId, needle: &str) -> Span {
     )
 }
 
-fn read_manifest(sources: &SourceMap, id: FileId) -> (Option<Manifest>, Vec<Diagnostic>) {
-    let text = &sources.file(id).text;
+/// `package.toml`, file `id` of the compilation, named `name`.
+fn read_manifest(id: FileId, name: &str, text: &str) -> (Option<Manifest>, Vec<Diagnostic>) {
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(error) => {
@@ -393,7 +395,7 @@ fn read_manifest(sources: &SourceMap, id: FileId) -> (Option<Manifest>, Vec<Diag
     let files = match &package.files {
         Some(files) => files.iter().map(|f| f.get_ref().clone()).collect(),
         None => {
-            let dir = Path::new(&sources.file(id).name)
+            let dir = Path::new(name)
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default();

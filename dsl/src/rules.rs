@@ -486,8 +486,8 @@ pub fn period_at(
     season: Option<&str>,
 ) -> Option<usize> {
     let mut fallback = None;
-    for index in 0..periods.len() {
-        match periods[index].rule {
+    for (index, period) in periods.iter().enumerate() {
+        match period.rule {
             PeriodRule::Otherwise => fallback = Some(index),
             PeriodRule::When { .. } => {
                 if period_matches(periods, index, day, minute, season, 0) {
@@ -509,7 +509,7 @@ pub fn period_matches(
     season: Option<&str>,
     depth: usize,
 ) -> bool {
-    let PeriodRule::When { clauses, except } = &periods[index].rule else {
+    let Some(PeriodRule::When { clauses, except }) = periods.get(index).map(|p| &p.rule) else {
         return false;
     };
     if depth > periods.len() {

@@ -53,8 +53,12 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (u32, u32) {
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
+        // `line_starts` begins with 0, so at least one line starts at or before `offset`.
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
         let end = offset.min(self.text.len());
         let column = self.text.get(start..end).map_or(0, |s| s.chars().count());
         (line as u32 + 1, column as u32 + 1)
@@ -82,9 +86,9 @@ impl SourceMap {
         self.files.len() - 1
     }
 
-    /// The file with this id.
-    pub fn file(&self, id: FileId) -> &SourceFile {
-        &self.files[id]
+    /// The file with this id; `None` for an id this map did not hand out.
+    pub fn file(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id)
     }
 
     /// All files in order.
@@ -94,15 +98,19 @@ impl SourceMap {
 
     /// The text a span covers.
     pub fn text(&self, span: Span) -> &str {
-        self.files[span.file]
-            .text
-            .get(span.start..span.end)
+        self.files
+            .get(span.file)
+            .and_then(|file| file.text.get(span.start..span.end))
             .unwrap_or("")
     }
 
     /// A rule reference (file:line:column) for the start of a span.
+    /// For a file this map does not hold (no span of a compilation has one), the default
+    /// (unnamed file, line 0).
     pub fn rule_ref(&self, span: Span) -> RuleRef {
-        let file = &self.files[span.file];
+        let Some(file) = self.files.get(span.file) else {
+            return RuleRef::default();
+        };
         let (line, column) = file.line_column(span.start);
         RuleRef {
             file: file.name.clone(),

@@ -22,7 +22,7 @@ pub(crate) struct VlxParser;
 /// use voltlex_dsl::syntax::parse;
 /// let mut sources = SourceMap::default();
 /// let id = sources.add("a.vlx", "tariff \"A\" { currency JPY energy 16.56 JPY/kWh }");
-/// let file = parse(id, &sources.file(id).text).unwrap();
+/// let file = parse(id, &sources.file(id).unwrap().text).unwrap();
 /// assert_eq!(file.tariffs[0].name.value, "A");
 /// assert_eq!(file.tariffs[0].items.len(), 2);
 /// ```
@@ -30,12 +30,12 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
     pest::set_call_limit(std::num::NonZeroUsize::new(5_000_000));
     // Literal tokens (`=`, `}`, `..`) reach syntax errors only through pest's parse attempts.
     pest::set_error_detail(true);
-    let mut pairs =
+    let pairs =
         VlxParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(file, text, e)))?;
-    let root = pairs.next().expect("the file rule always yields one pair");
     let walker = Walker { file };
-    let tariffs = root
-        .into_inner()
+    // The `file` rule yields one pair; its inner pairs are the tariffs (and EOI).
+    let tariffs = pairs
+        .flat_map(Pair::into_inner)
         .filter(|p| p.as_rule() == Rule::tariff)
         .map(|p| walker.tariff(p))
         .collect();
@@ -212,13 +212,10 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         .map(|l| format!("`{l}`"))
         .collect();
     expected.extend(literal_texts.iter().map(String::as_str));
-    let expected_text = match expected.len() {
-        0 => "something else".to_string(),
-        1 => expected[0].to_string(),
-        _ => {
-            let (last, rest) = expected.split_last().expect("two or more");
-            format!("{} or {}", rest.join(", "), last)
-        }
+    let expected_text = match expected.split_last() {
+        None => "something else".to_string(),
+        Some((only, [])) => only.to_string(),
+        Some((last, rest)) => format!("{} or {}", rest.join(", "), last),
     };
     let found_span = Span {
         file,
@@ -425,6 +422,7 @@ struct Walker {
     file: FileId,
 }
 
+/// Spans and texts of pairs: no assumption about their shape.
 impl Walker {
     /// The span of a pair, ending at its last token (leaf): pest counts the white space skipped
     /// before an absent optional part as part of the rule, which would underline too much.
@@ -465,6 +463,27 @@ impl Walker {
         }
     }
 
+    /// A pair's span exactly as pest gives it (for text whose trailing spaces matter).
+    fn raw_span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span {
+            file: self.file,
+            start: s.start(),
+            end: s.end(),
+        }
+    }
+}
+
+// PANIC SAFETY: the walk from pest pairs to the syntax tree. It runs only on a successful
+// parse, and `grammar.pest` fixes the shape of every pair it visits: which inner pairs a rule
+// has, in which order, and which rules can appear where (each `expect` names the part the
+// grammar guarantees; each `parts[n]` is a position the grammar fills; each `unreachable!` is
+// a rule the enclosing grammar rule cannot contain). A grammar change that breaks one of these
+// is caught by the tests that parse every construct (dsl/tests/language.rs, the real packages,
+// the diagnostics and format suites), by the no-panic proptest over arbitrary and mutated
+// input (dsl/tests/language.rs) and by the cargo-fuzz target `parse_check` (fuzz/).
+#[allow(clippy::expect_used, clippy::indexing_slicing, clippy::unreachable)]
+impl Walker {
     fn tariff(&self, pair: Pair<Rule>) -> TariffDecl {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
@@ -884,16 +903,6 @@ impl Walker {
             _ => ComputedClause::Unknown(self.text(&parts[0])),
         };
         Spanned { value, span }
-    }
-
-    /// A pair's span exactly as pest gives it (for text whose trailing spaces matter).
-    fn raw_span(&self, pair: &Pair<Rule>) -> Span {
-        let s = pair.as_span();
-        Span {
-            file: self.file,
-            start: s.start(),
-            end: s.end(),
-        }
     }
 
     fn round_clause(&self, pair: Pair<Rule>) -> RoundingSpec {

@@ -120,7 +120,7 @@ impl fmt::Display for Unit {
 /// use voltlex_dsl::units::{read_unit, UnitKind};
 /// let mut sources = SourceMap::default();
 /// let id = sources.add("a.vlx", "tariff \"A\" { energy 16.56 JPY/kWh }");
-/// let file = parse(id, &sources.file(id).text).unwrap();
+/// let file = parse(id, &sources.file(id).unwrap().text).unwrap();
 /// let ItemKind::Energy { body: EnergyBody::Flat(timeline), .. } = &file.tariffs[0].items[0].kind else { panic!() };
 /// assert_eq!(read_unit(&timeline.steps[0].quantity).unwrap().unwrap().kind, UnitKind::MoneyPerKwh);
 /// ```

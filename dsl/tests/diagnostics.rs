@@ -9,6 +9,14 @@
 //! `.snap`: it must say file:line:col, underline the right span, say what was expected and
 //! what was found, and help where help helps.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 
 use voltlex_dsl::diagnostic::codes;

@@ -1,6 +1,14 @@
 //! `voltlex fmt`: the canonical layout, comments kept, and formatting never changes what a file
 //! means (same compiled rules, same diagnostics).
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;

@@ -1,5 +1,13 @@
 //! Japanese national holidays: known dates, complete years and rule invariants.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use chrono::{Datelike, NaiveDate, Weekday};
 use voltlex_dsl::calendar::japan;
 

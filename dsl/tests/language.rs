@@ -1,6 +1,14 @@
 //! The language as a whole: the real rule packages compile and survive serialisation, no
 //! input makes the compiler panic, and features are lowered to the rules they mean.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;

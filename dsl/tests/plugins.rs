@@ -1,6 +1,14 @@
 //! wasm plugins (ABI v1, docs/plugins.md) under their limits: the input layout, caching, fuel,
 //! memory, traps, imports, the ABI's exports, results and state between evaluations.
 //! The modules are WAT text in `tests/plugins/`. No test measures time.
+
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(feature = "wasm")]
 
 use std::collections::BTreeMap;

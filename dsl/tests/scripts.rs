@@ -3,6 +3,14 @@
 //! Limits are small where a test means to hit one, and the deadline long where it must not
 //! interfere, so every test proves which limit stopped the script without timing anything.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 

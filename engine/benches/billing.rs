@@ -4,6 +4,14 @@
 //!
 //! Run: `cargo bench -p voltlex-engine --bench billing -- --warm-up-time 1 --measurement-time 3`
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
@@ -258,7 +266,7 @@ fn billing(c: &mut Criterion) {
     let load = site_year();
     let inputs = inputs();
     let IndexSeries::Monthly(fuel) = &inputs.indices["tepco-fuel"] else {
-        unreachable!()
+        panic!("tepco-fuel is a monthly series")
     };
     assert_eq!(load.kwh.len(), 17_520);
 

@@ -16,7 +16,8 @@ use crate::month::YearMonth;
 /// use voltlex_engine::inputs::LoadProfile;
 /// let start = NaiveDate::from_ymd_opt(2024, 4, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
 /// let load = LoadProfile { start, interval_minutes: 30, kwh: vec![50.0, 60.0] };
-/// assert_eq!(load.average_kw(1), 120.0);
+/// assert_eq!(load.average_kw(1), Some(120.0));
+/// assert_eq!(load.average_kw(2), None);
 /// assert_eq!(load.interval_start(1).to_string(), "2024-04-01 00:30:00");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -35,9 +36,10 @@ impl LoadProfile {
         self.start + chrono::Duration::minutes(i64::from(self.interval_minutes) * index as i64)
     }
 
-    /// Average power over interval `index`, kW.
-    pub fn average_kw(&self, index: usize) -> f64 {
-        self.kwh[index] * 60.0 / f64::from(self.interval_minutes)
+    /// Average power over interval `index`, kW; `None` past the last interval.
+    pub fn average_kw(&self, index: usize) -> Option<f64> {
+        let kwh = self.kwh.get(index)?;
+        Some(kwh * 60.0 / f64::from(self.interval_minutes))
     }
 }
 

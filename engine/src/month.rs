@@ -1,6 +1,6 @@
 //! Calendar months, the unit of billing.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -40,9 +40,22 @@ impl YearMonth {
         }
     }
 
-    /// The first day of the month.
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("month is 1-12")
+    /// The first day of the month; `None` for a month no date has (a year beyond chrono's
+    /// range of about ±262,000 years, or a `month` field outside 1–12).
+    ///
+    /// ```
+    /// use voltlex_engine::month::YearMonth;
+    /// let july = YearMonth::new(2024, 7).unwrap();
+    /// assert_eq!(july.first_day().unwrap().to_string(), "2024-07-01");
+    /// assert_eq!(YearMonth::new(999_999, 1).unwrap().first_day(), None);
+    /// ```
+    pub fn first_day(self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1)
+    }
+
+    /// Midnight starting the month; `None` as for [`first_day`](Self::first_day).
+    pub fn start(self) -> Option<NaiveDateTime> {
+        self.first_day().map(|day| day.and_time(NaiveTime::MIN))
     }
 
     /// The month `count` months later.
@@ -62,10 +75,15 @@ impl YearMonth {
         self.plus(1)
     }
 
-    /// Number of days in the month.
+    /// Number of days in the month (proleptic Gregorian calendar, as chrono's dates).
     pub fn days(self) -> u32 {
-        let next = self.next().first_day();
-        (next - self.first_day()).num_days() as u32
+        let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
+        match self.month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
     }
 
     /// Months from `earlier` to `self` (negative if `earlier` is later).

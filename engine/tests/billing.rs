@@ -1,6 +1,14 @@
 //! Bills under hand-built tariffs, with every expected amount worked out by hand in the
 //! comments, and every error path of `bill`.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -117,8 +125,8 @@ fn yen_each_line() -> RoundingPolicy {
 /// interval given by `kwh(interval start)`.
 fn load(first: &str, months: u32, minutes: u32, kwh: impl Fn(NaiveDateTime) -> f64) -> LoadProfile {
     let first = ym(first);
-    let start = first.first_day().and_hms_opt(0, 0, 0).unwrap();
-    let end = first.plus(months).first_day().and_hms_opt(0, 0, 0).unwrap();
+    let start = first.start().unwrap();
+    let end = first.plus(months).start().unwrap();
     let count = ((end - start).num_minutes() / i64::from(minutes)) as usize;
     let step = Duration::minutes(i64::from(minutes));
     LoadProfile {
@@ -1176,7 +1184,7 @@ fn error_missing_power_factor() {
 fn error_missing_index_month() {
     let mut inputs = japanese_inputs();
     let IndexSeries::Monthly(values) = inputs.indices.get_mut("tepco-fuel").unwrap() else {
-        unreachable!()
+        panic!("tepco-fuel is a monthly series")
     };
     values.remove(&ym("2024-01"));
     let err = bill(&japanese_high_voltage(), &april_load(), &inputs).unwrap_err();
@@ -1195,7 +1203,7 @@ fn error_missing_index_month() {
 fn error_missing_index_interval() {
     let mut inputs = japanese_inputs();
     let IndexSeries::Interval { values, .. } = inputs.indices.get_mut("jepx-tokyo").unwrap() else {
-        unreachable!()
+        panic!("jepx-tokyo is an interval series")
     };
     values.remove(&time("2024-04-20 17:30"));
     values.remove(&time("2024-04-21 08:00"));

@@ -3,6 +3,14 @@
 //! never below the peak, and more load never lowers a bill when every per-kWh and per-kW
 //! price is positive.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 use std::str::FromStr;
 

@@ -72,7 +72,11 @@ impl Checker<'_> {
         clauses: &[Spanned<ComputedClause>],
         item: &ast::Item,
     ) -> Option<Computed> {
-        let rule_file = self.sources.file(item.span.file).name.clone();
+        let rule_file = self
+            .sources
+            .file(item.span.file)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
         let mut source: Option<(ComputedSource, Spanned<()>)> = None;
         let mut returns: Option<(UnitKind, String)> = None;
         let mut indices: Vec<ComputedIndex> = Vec::new();

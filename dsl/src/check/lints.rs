@@ -124,11 +124,8 @@ fn sibling_outliers(siblings: &[(String, &Quantity)], what: &str, out: &mut Vec<
         return;
     }
     all.sort();
-    let middle = all.len() / 2;
-    let median = if all.len() % 2 == 1 {
-        all[middle]
-    } else {
-        (all[middle - 1] + all[middle]) / Decimal::TWO
+    let Some(median) = median(&all) else {
+        return;
     };
     for (name, quantity) in siblings {
         let Some(mine) = value(quantity).filter(|v| *v > Decimal::ZERO) else {
@@ -143,11 +140,22 @@ fn sibling_outliers(siblings: &[(String, &Quantity)], what: &str, out: &mut Vec<
     }
 }
 
+/// The median of sorted values; `None` for none.
+fn median(sorted: &[Decimal]) -> Option<Decimal> {
+    let middle = sorted.len() / 2;
+    let upper = *sorted.get(middle)?;
+    if sorted.len() % 2 == 1 {
+        Some(upper)
+    } else {
+        let lower = *sorted.get(middle.checked_sub(1)?)?;
+        Some((lower + upper) / Decimal::TWO)
+    }
+}
+
 /// A timeline whose value jumps by more than [`OUTLIER_FACTOR`] from one step to the next.
 fn timeline_jumps(timeline: &Timeline, out: &mut Vec<Diagnostic>) {
-    for pair in timeline.steps.windows(2) {
-        let (Some(before), Some(after)) = (value(&pair[0].quantity), value(&pair[1].quantity))
-        else {
+    for (first, second) in timeline.steps.iter().zip(timeline.steps.iter().skip(1)) {
+        let (Some(before), Some(after)) = (value(&first.quantity), value(&second.quantity)) else {
             continue;
         };
         if before <= Decimal::ZERO || after <= Decimal::ZERO {
@@ -155,7 +163,7 @@ fn timeline_jumps(timeline: &Timeline, out: &mut Vec<Diagnostic>) {
         }
         if let Some(ratio) = far_apart(after, before) {
             out.push(outlier(
-                pair[1].quantity.number.span,
+                second.quantity.number.span,
                 format!("{after} is {ratio} the value before it ({before})"),
             ));
         }

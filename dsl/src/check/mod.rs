@@ -65,7 +65,7 @@ const DEMAND_ITEMS: &[&str] = &[
 /// use voltlex_dsl::syntax::parse;
 /// let mut sources = SourceMap::default();
 /// let id = sources.add("a.vlx", "tariff \"A\" { currency JPY energy 16.56 JPY/kWh }");
-/// let file = parse(id, &sources.file(id).text).unwrap();
+/// let file = parse(id, &sources.file(id).unwrap().text).unwrap();
 /// let (rules, diagnostics) = check_files(&sources, &[file], None);
 /// assert!(diagnostics.is_empty());
 /// assert_eq!(rules.tariffs[0].name, "A");
@@ -177,16 +177,12 @@ impl Checker<'_> {
     fn tariff(&mut self, decl: &ast::TariffDecl) -> Tariff {
         let mut seen: Vec<(&'static str, Span)> = Vec::new();
         // Currency first: every money unit is checked against it.
-        let currency_items: Vec<&ast::Item> = decl
-            .items
-            .iter()
-            .filter(|i| matches!(i.kind, ItemKind::Currency(_)))
-            .collect();
-        match currency_items.first() {
-            Some(item) => {
-                let ItemKind::Currency(code) = &item.kind else {
-                    unreachable!("filtered")
-                };
+        let currency = decl.items.iter().find_map(|i| match &i.kind {
+            ItemKind::Currency(code) => Some(code),
+            _ => None,
+        });
+        match currency {
+            Some(code) => {
                 self.currency_span = code.span;
                 match code.value.as_str() {
                     "JPY" => self.currency = Currency::Jpy,
@@ -981,7 +977,7 @@ impl Checker<'_> {
                 .into_iter()
                 .filter(|k| !rates.iter().any(|r| r.key == *k))
                 .collect();
-            if !missing.is_empty() {
+            if let Some(first_missing) = missing.first() {
                 self.report(
                     Diagnostic::error(
                         codes::ENERGY_KEYS,
@@ -994,8 +990,7 @@ impl Checker<'_> {
                         "every kWh needs a price",
                     )
                     .with_help(format!(
-                        "add `{} … JPY/kWh` to the energy block",
-                        missing[0]
+                        "add `{first_missing} … JPY/kWh` to the energy block"
                     )),
                 );
                 ok = false;

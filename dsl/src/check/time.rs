@@ -1,7 +1,7 @@
 //! Time rules: calendars, seasons (every day in exactly one) and time-of-use periods (every
 //! interval of every kind of day in exactly one), proven by enumeration.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{NaiveDate, Weekday};
 
 use super::Checker;
 use crate::ast::{self, DayWord, SeasonPoint, Spanned};
@@ -144,6 +144,8 @@ impl Checker<'_> {
     /// Seasons, with `otherwise` turned into explicit ranges; every day in exactly one.
     pub(super) fn seasons(&mut self, decls: &[SeasonDecl<'_>]) -> Vec<Season> {
         let mut seasons: Vec<Season> = Vec::new();
+        // The name and span of each season's declaration (a declared-twice season has none).
+        let mut declared: Vec<(&Spanned<String>, Span)> = Vec::new();
         let mut otherwise: Option<(usize, Span)> = None;
         for SeasonDecl { name, ranges, span } in decls {
             if let Some(first) = seasons.iter().find(|s| s.name == name.value) {
@@ -191,30 +193,25 @@ impl Checker<'_> {
                 }
             }
             seasons.push(season);
+            declared.push((name, *span));
         }
         if seasons.is_empty() {
             return seasons;
         }
         // Assign every day of a leap year; report overlaps and gaps.
         let mut owner: Vec<Option<usize>> = Vec::with_capacity(366);
-        let days: Vec<NaiveDate> = NaiveDate::from_ymd_opt(SAMPLE_YEAR, 1, 1)
-            .expect("valid")
-            .iter_days()
-            .take(366)
-            .collect();
+        let days: Vec<NaiveDate> = sample_year().collect();
         let mut overlap_reported = false;
         for &day in &days {
             let mut found = None;
-            for (index, season) in seasons.iter().enumerate() {
+            for (index, (season, &b)) in seasons.iter().zip(&declared).enumerate() {
                 if otherwise.is_some_and(|(o, _)| o == index) || !season.contains(day) {
                     continue;
                 }
                 match found {
-                    None => found = Some(index),
-                    Some(first) if !overlap_reported => {
+                    None => found = Some((index, b)),
+                    Some((_, a)) if !overlap_reported => {
                         overlap_reported = true;
-                        let (a, b) = (&decls[first], &decls[index]);
-                        let (a, b) = ((a.name, a.span), (b.name, b.span));
                         self.report(
                             Diagnostic::error(
                                 codes::SEASON_COVERAGE,
@@ -233,45 +230,43 @@ impl Checker<'_> {
                     Some(_) => {}
                 }
             }
-            owner.push(found);
+            owner.push(found.map(|(index, _)| index));
         }
         match otherwise {
             Some((index, _)) => {
-                let mut run_start: Option<NaiveDate> = None;
-                for (position, &day) in days.iter().enumerate() {
-                    let free = owner[position].is_none();
-                    if free && run_start.is_none() {
-                        run_start = Some(day);
+                // Every run of days no other season owns, ended by an owned day or the
+                // year's end.
+                if let Some(season) = seasons.get_mut(index) {
+                    let mut run_start: Option<NaiveDate> = None;
+                    let mut previous: Option<NaiveDate> = None;
+                    for (&day, slot) in days.iter().zip(&owner) {
+                        if slot.is_none() {
+                            run_start = run_start.or(Some(day));
+                        } else if let (Some(start), Some(end)) = (run_start.take(), previous) {
+                            season.ranges.push((MonthDay::of(start), MonthDay::of(end)));
+                        }
+                        previous = Some(day);
                     }
-                    let run_ends = run_start.is_some() && (!free || position + 1 == days.len());
-                    if run_ends {
-                        let start = run_start.take().expect("run started");
-                        let end = if free {
-                            day
-                        } else {
-                            day.pred_opt().expect("not the first day")
-                        };
-                        seasons[index]
-                            .ranges
-                            .push((MonthDay::of(start), MonthDay::of(end)));
+                    if let (Some(start), Some(end)) = (run_start, previous) {
+                        season.ranges.push((MonthDay::of(start), MonthDay::of(end)));
                     }
                 }
             }
             None => {
-                if let Some(position) = owner.iter().position(|o| o.is_none()) {
+                let mut free = days
+                    .iter()
+                    .zip(&owner)
+                    .skip_while(|(_, slot)| slot.is_some());
+                if let Some((&first, _)) = free.next() {
                     let span = decls.last().map_or(Span::default(), |d| d.span);
-                    let last = owner[position..]
-                        .iter()
-                        .position(|o| o.is_some())
-                        .map_or(days.len() - 1, |n| position + n - 1);
-                    let uncovered = if last == position {
-                        month_day_text(days[position])
+                    let last = free
+                        .take_while(|(_, slot)| slot.is_none())
+                        .last()
+                        .map_or(first, |(&day, _)| day);
+                    let uncovered = if last == first {
+                        month_day_text(first)
                     } else {
-                        format!(
-                            "{} to {}",
-                            month_day_text(days[position]),
-                            month_day_text(days[last])
-                        )
+                        format!("{} to {}", month_day_text(first), month_day_text(last))
                     };
                     self.report(
                         Diagnostic::error(
@@ -299,7 +294,11 @@ impl Checker<'_> {
         let mut spans: Vec<Span> = Vec::new();
         let mut ok = true;
         for def in defs {
-            if let Some(first) = periods.iter().position(|p| p.name == def.name.value) {
+            if let Some((_, &first)) = periods
+                .iter()
+                .zip(&spans)
+                .find(|(p, _)| p.name == def.name.value)
+            {
                 self.report(
                     Diagnostic::error(
                         codes::DUPLICATE,
@@ -307,13 +306,17 @@ impl Checker<'_> {
                         def.name.span,
                         "declared again here",
                     )
-                    .with_label(spans[first], "first declared here"),
+                    .with_label(first, "first declared here"),
                 );
                 ok = false;
                 continue;
             }
             let rule = if def.otherwise {
-                if let Some(first) = periods.iter().position(|p| p.rule == PeriodRule::Otherwise) {
+                if let Some((_, &first)) = periods
+                    .iter()
+                    .zip(&spans)
+                    .find(|(p, _)| p.rule == PeriodRule::Otherwise)
+                {
                     self.report(
                         Diagnostic::error(
                             codes::DUPLICATE,
@@ -321,7 +324,7 @@ impl Checker<'_> {
                             def.span,
                             "second `otherwise`",
                         )
-                        .with_label(spans[first], "first `otherwise`"),
+                        .with_label(first, "first `otherwise`"),
                     );
                     ok = false;
                 }
@@ -505,10 +508,9 @@ impl Checker<'_> {
         interval_minutes: u32,
     ) {
         let has_otherwise = periods.iter().any(|p| p.rule == PeriodRule::Otherwise);
-        let days = NaiveDate::from_ymd_opt(SAMPLE_YEAR, 1, 1)
-            .expect("valid")
-            .iter_days()
-            .take(366);
+        let days = sample_year();
+        // Every period's declaration covers the whole block.
+        let block = spans.iter().copied().reduce(Span::to).unwrap_or_default();
         let mut gap_reported = false;
         let mut overlaps_reported: Vec<(usize, usize)> = Vec::new();
         for date in days {
@@ -519,16 +521,18 @@ impl Checker<'_> {
             for &(weekday, holiday, label) in &DAY_KINDS {
                 let facts = DayFacts { weekday, holiday };
                 for minute in (0..1440).step_by(interval_minutes as usize) {
-                    let hits: Vec<usize> = (0..periods.len())
-                        .filter(|&i| {
-                            matches!(periods[i].rule, PeriodRule::When { .. })
+                    let hits: Vec<(usize, &Period, Span)> = periods
+                        .iter()
+                        .zip(spans)
+                        .enumerate()
+                        .filter(|&(i, (period, _))| {
+                            matches!(period.rule, PeriodRule::When { .. })
                                 && period_matches(periods, i, facts, minute, season, 0)
                         })
+                        .map(|(i, (period, &span))| (i, period, span))
                         .collect();
                     if hits.is_empty() && !has_otherwise && !gap_reported {
                         gap_reported = true;
-                        let first = spans[0];
-                        let block = spans.iter().fold(first, |acc, s| acc.to(*s));
                         self.report(
                             Diagnostic::error(
                                 codes::PERIOD_GAP,
@@ -539,31 +543,29 @@ impl Checker<'_> {
                             .with_help("extend a period to it, or add `name = otherwise` for every remaining interval"),
                         );
                     }
-                    if hits.len() > 1 {
-                        let pair = (hits[0], hits[1]);
-                        if !overlaps_reported.contains(&pair) {
-                            overlaps_reported.push(pair);
-                            let (a, b) = pair;
+                    if let [(a, period_a, span_a), (b, period_b, span_b), ..] = hits[..] {
+                        if !overlaps_reported.contains(&(a, b)) {
+                            overlaps_reported.push((a, b));
                             self.report(
                                 Diagnostic::error(
                                     codes::PERIOD_OVERLAP,
                                     format!(
                                         "periods `{}` and `{}` both cover {label} {}..{}{}",
-                                        periods[a].name,
-                                        periods[b].name,
+                                        period_a.name,
+                                        period_b.name,
                                         clock(minute),
                                         clock(minute + interval_minutes),
                                         season
                                             .map(|s| format!(" in season `{s}`"))
                                             .unwrap_or_default()
                                     ),
-                                    spans[b],
+                                    span_b,
                                     "overlaps",
                                 )
-                                .with_label(spans[a], "this period covers it too")
+                                .with_label(span_a, "this period covers it too")
                                 .with_help(format!(
                                     "take the overlap out with `except {}`, or narrow the times",
-                                    periods[a].name
+                                    period_a.name
                                 )),
                             );
                         }
@@ -574,13 +576,26 @@ impl Checker<'_> {
     }
 }
 
+/// Every day of [`SAMPLE_YEAR`].
+fn sample_year() -> impl Iterator<Item = NaiveDate> {
+    NaiveDate::from_ymd_opt(SAMPLE_YEAR, 1, 1)
+        .into_iter()
+        .flat_map(|first| first.iter_days().take(366))
+}
+
+/// Days in a month of the year (1–12).
 fn days_in_month(month: u32) -> u32 {
     // February has 29 days in a season range, so that ranges reaching its end cover leap days.
-    [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(month - 1) as usize]
+    match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 fn month_day_text(date: NaiveDate) -> String {
-    format!("{} {}", MONTHS[date.month0() as usize], date.day())
+    // `%b` is the English abbreviation, as in MONTHS.
+    date.format("%b %-d").to_string()
 }
 
 fn clock(minute: u32) -> String {

@@ -267,7 +267,10 @@ impl Checker<'_> {
                     Diagnostic::error(
                         codes::TIMELINE_GAP,
                         format!("no value from {valid_from} to {last_day}: the package is valid from {valid_from}"),
-                        ast.steps[0].from.as_ref().map_or(ast.span, |f| f.span),
+                        ast.steps
+                            .first()
+                            .and_then(|step| step.from.as_ref())
+                            .map_or(ast.span, |f| f.span),
                         format!("first value starts {start}"),
                     )
                     .with_help(format!("give the value in force on {valid_from}, or set valid_from = \"{start}\" in package.toml")),

@@ -141,7 +141,7 @@ pub struct ScriptCache {
     limits: Limits,
     watch: Arc<Watch>,
     /// file → code → compiled script (or why it does not compile).
-    scripts: HashMap<String, HashMap<String, Result<AST, SandboxError>>>,
+    scripts: HashMap<String, HashMap<String, Result<Arc<AST>, SandboxError>>>,
     compilations: usize,
 }
 
@@ -218,29 +218,28 @@ impl ScriptCache {
         returns: &str,
         input: &ComputeInput,
     ) -> Result<f64, SandboxError> {
-        let known = self
-            .scripts
-            .get(file)
-            .is_some_and(|by_code| by_code.contains_key(code));
-        if !known {
-            let compiled = match catch_unwind(AssertUnwindSafe(|| self.engine.compile(code))) {
-                Ok(Ok(ast)) => Ok(ast),
-                Ok(Err(err)) => Err(compile_error(&err, file, code, &self.limits)),
-                Err(panic) => Err(SandboxError::Compile {
-                    what: format!("script {file}"),
-                    message: panicked(&*panic),
-                }),
-            };
-            self.compilations += 1;
-            self.scripts
-                .entry(file.to_string())
-                .or_default()
-                .insert(code.to_string(), compiled);
-        }
-        let ast = match &self.scripts[file][code] {
-            Ok(ast) => ast,
-            Err(err) => return Err(err.clone()),
+        let cached = self.scripts.get(file).and_then(|by_code| by_code.get(code));
+        let compiled = match cached {
+            Some(compiled) => compiled.clone(),
+            None => {
+                let compiled = match catch_unwind(AssertUnwindSafe(|| self.engine.compile(code))) {
+                    Ok(Ok(ast)) => Ok(Arc::new(ast)),
+                    Ok(Err(err)) => Err(compile_error(&err, file, code, &self.limits)),
+                    Err(panic) => Err(SandboxError::Compile {
+                        what: format!("script {file}"),
+                        message: panicked(&*panic),
+                    }),
+                };
+                self.compilations += 1;
+                self.scripts
+                    .entry(file.to_string())
+                    .or_default()
+                    .insert(code.to_string(), compiled.clone());
+                compiled
+            }
         };
+        let compiled = compiled?;
+        let ast: &AST = &compiled;
 
         let engine = &self.engine;
         let run = || {

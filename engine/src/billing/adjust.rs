@@ -15,14 +15,14 @@
 //!
 //! The line is rounded by the adjustment's own rounding, else the tariff's `each_line`.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 use voltlex_dsl::rules::{Adjustment, AdjustmentMode};
 
 use super::context::MonthContext;
 use super::error::BillingError;
 use super::format;
-use super::months::DAY_MINUTES;
+use super::months::{start_of, DAY_MINUTES};
 use super::types::{LineItem, LineKind};
 use crate::inputs::{BillingInputs, IndexSeries};
 use crate::month::YearMonth;
@@ -205,8 +205,8 @@ fn interval_month_sum(
     minutes: u32,
     month: YearMonth,
 ) -> Result<(Decimal, u64), BillingError> {
-    let start = midnight(month);
-    let end = midnight(month.next());
+    let start = start_of(month)?;
+    let end = start_of(month.next())?;
     let step = Duration::minutes(i64::from(minutes));
     let missing = |at| BillingError::MissingIndexInterval {
         index: adjustment.index.clone(),
@@ -274,7 +274,7 @@ fn per_interval_sum(
             // group's kWh (in thousandths, exact) is priced once per group.
             let load_minutes = i64::from(load.interval_minutes);
             let index_minutes = i64::from(*interval_minutes);
-            let start = midnight(ctx.month);
+            let start = ctx.day.and_time(NaiveTime::MIN);
             let mut sum = Decimal::ZERO;
             let mut group_key: Option<i64> = None;
             let mut group_thousandths: i64 = 0;
@@ -317,8 +317,4 @@ fn per_interval_sum(
 /// An interval's kWh in thousandths (the 3-decimal quantity), for exact grouping.
 fn milli(kwh: f64) -> i64 {
     (kwh * 1000.0).round() as i64
-}
-
-fn midnight(month: YearMonth) -> NaiveDateTime {
-    month.first_day().and_hms_opt(0, 0, 0).expect("midnight")
 }

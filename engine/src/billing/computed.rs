@@ -2,7 +2,7 @@
 //! sandbox, a price in the declared unit comes out, and the line is that price × the month's
 //! kWh, × its contract kW, or the amount itself.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::Duration;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -158,8 +158,13 @@ fn month_values(series: &IndexSeries, month: YearMonth) -> Result<Vec<f64>, Stri
             interval_minutes,
             values,
         } => {
-            let start = midnight(month);
-            let end = midnight(month.next());
+            let start_of = |month: YearMonth| {
+                month
+                    .start()
+                    .ok_or_else(|| BillingError::MonthOutOfRange { month }.to_string())
+            };
+            let start = start_of(month)?;
+            let end = start_of(month.next())?;
             let step = Duration::minutes(i64::from(*interval_minutes));
             let mut expected = start;
             let mut out = Vec::new();
@@ -176,8 +181,4 @@ fn month_values(series: &IndexSeries, month: YearMonth) -> Result<Vec<f64>, Stri
             Ok(out)
         }
     }
-}
-
-fn midnight(month: YearMonth) -> NaiveDateTime {
-    month.first_day().and_hms_opt(0, 0, 0).unwrap_or_default()
 }

@@ -41,12 +41,14 @@ pub(crate) struct Priced {
 
 impl<'a> MonthContext<'a> {
     /// The tariff applied to `month`.
-    pub fn new(tariff: &'a Tariff, month: YearMonth) -> Self {
-        MonthContext {
+    pub fn new(tariff: &'a Tariff, month: YearMonth) -> Result<Self, BillingError> {
+        Ok(MonthContext {
             tariff,
             month,
-            day: month.first_day(),
-        }
+            day: month
+                .first_day()
+                .ok_or(BillingError::MonthOutOfRange { month })?,
+        })
     }
 
     /// The billing currency.

@@ -7,7 +7,7 @@
 //! interval — is computed once per (weekday, holiday, season) and reused: the per-interval
 //! loop only indexes a slice.
 
-use chrono::{Datelike, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use voltlex_dsl::rules::Tariff;
 
 use super::context::MonthContext;
@@ -58,28 +58,37 @@ impl<'t> Days<'t> {
         let holiday = usize::from(self.tariff.calendar.is_holiday(date));
         let season_slot = season.map_or(0, |index| index + 1);
         let kind = (weekday * 2 + holiday) * (self.tariff.seasons.len() + 1) + season_slot;
-        if self.tables[kind].is_none() {
-            let minutes = self.tariff.interval_minutes;
-            let mut table = Vec::with_capacity(self.slots);
-            for slot in 0..self.slots {
-                let minute = slot as u32 * minutes;
-                let time =
-                    NaiveTime::from_hms_opt(minute / 60, minute % 60, 0).expect("within a day");
-                let start = date.and_time(time);
-                let period = self.tariff.period_of(start).ok_or_else(|| {
-                    ctx.invalid(
-                        &self.tariff.origin,
-                        format!("no time-of-use period covers the interval starting {start}"),
-                    )
-                })?;
-                let period = u16::try_from(period).map_err(|_| {
-                    ctx.invalid(&self.tariff.origin, "more than 65,535 periods".to_string())
-                })?;
-                table.push(period);
+        let tariff = self.tariff;
+        let Some(entry) = self.tables.get_mut(kind) else {
+            return Err(ctx.invalid(
+                &tariff.origin,
+                format!("no period table for {date}: the tariff has no time-of-use periods"),
+            ));
+        };
+        let table = match entry.take() {
+            Some(table) => table,
+            None => {
+                let minutes = tariff.interval_minutes;
+                let midnight = date.and_time(NaiveTime::MIN);
+                let mut table = Vec::with_capacity(self.slots);
+                for slot in 0..self.slots {
+                    // Within the day: `slots` tariff intervals make a day.
+                    let start = midnight + Duration::minutes(slot as i64 * i64::from(minutes));
+                    let period = tariff.period_of(start).ok_or_else(|| {
+                        ctx.invalid(
+                            &tariff.origin,
+                            format!("no time-of-use period covers the interval starting {start}"),
+                        )
+                    })?;
+                    let period = u16::try_from(period).map_err(|_| {
+                        ctx.invalid(&tariff.origin, "more than 65,535 periods".to_string())
+                    })?;
+                    table.push(period);
+                }
+                table.into_boxed_slice()
             }
-            self.tables[kind] = Some(table.into_boxed_slice());
-        }
-        Ok(self.tables[kind].as_deref().expect("filled above"))
+        };
+        Ok(entry.insert(table))
     }
 }
 
@@ -181,7 +190,7 @@ mod tests {
     fn cached_tables_agree_with_period_of_for_a_year() {
         let tariff = tariff();
         let mut days = Days::new(&tariff);
-        let ctx = MonthContext::new(&tariff, YearMonth::new(2024, 1).unwrap());
+        let ctx = MonthContext::new(&tariff, YearMonth::new(2024, 1).unwrap()).unwrap();
         let mut date = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
         while date.year() == 2024 {
             let season = days.season(date);

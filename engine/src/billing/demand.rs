@@ -54,7 +54,8 @@ pub(crate) struct Contract {
     pub basis: String,
 }
 
-/// Contract demand of month `index` of the run (`peaks` holds the run's monthly peaks).
+/// Contract demand of the month `(month, peak)` (`earlier` holds the monthly peaks of the run's
+/// months before it, in order).
 ///
 /// - `Ratchet { months }` (実量制): the largest monthly peak over this month and the previous
 ///   `months − 1`. Earlier months come from this run's own peaks first, then from
@@ -66,11 +67,10 @@ pub(crate) struct Contract {
 /// - No demand block: the month's peak (nothing is billed on it).
 pub(crate) fn contract(
     demand: Option<&Demand>,
-    peaks: &[(YearMonth, f64)],
-    index: usize,
+    earlier: &[(YearMonth, f64)],
+    (month, peak): (YearMonth, f64),
     inputs: &BillingInputs,
 ) -> Result<Contract, BillingError> {
-    let (month, peak) = peaks[index];
     let Some(demand) = demand else {
         return Ok(Contract {
             kw: peak,
@@ -119,7 +119,7 @@ pub(crate) fn contract(
                     problem: "a ratchet over 0 months".to_string(),
                 });
             }
-            ratchet(demand, months, peaks, index, inputs)
+            ratchet(demand, months, earlier, (month, peak), inputs)
         }
     }
 }
@@ -127,12 +127,11 @@ pub(crate) fn contract(
 fn ratchet(
     demand: &Demand,
     window: u32,
-    peaks: &[(YearMonth, f64)],
-    index: usize,
+    earlier: &[(YearMonth, f64)],
+    (month, month_peak): (YearMonth, f64),
     inputs: &BillingInputs,
 ) -> Result<Contract, BillingError> {
-    let (month, _) = peaks[index];
-    let first_run_month = peaks[0].0;
+    let first_run_month = earlier.first().map_or(month, |&(first, _)| first);
     let window_start = month.minus(window - 1);
     let mut best: Option<(YearMonth, f64)> = None;
     let mut first_counted: Option<YearMonth> = None;
@@ -140,10 +139,18 @@ fn ratchet(
     let mut skipped = false;
     for offset in 0..window {
         let candidate = window_start.plus(offset);
-        let peak = if candidate >= first_run_month {
-            let run_index = usize::try_from(candidate.months_since(first_run_month))
-                .expect("candidate is not before the run");
-            Some(peaks[run_index].1)
+        let peak = if candidate == month {
+            Some(month_peak)
+        } else if candidate >= first_run_month {
+            // The run's months are consecutive from its first.
+            let run_peak = usize::try_from(candidate.months_since(first_run_month))
+                .ok()
+                .and_then(|run_index| earlier.get(run_index))
+                .map(|&(_, peak)| peak);
+            if run_peak.is_none() {
+                missing.push(candidate);
+            }
+            run_peak
         } else if inputs.supply_start.is_some_and(|start| candidate < start) {
             skipped = true;
             None
@@ -174,8 +181,9 @@ fn ratchet(
             rule: demand.origin.clone(),
         });
     }
-    let (best_month, kw) = best.expect("the billing month is always in the window");
-    let from = first_counted.expect("the billing month is always counted");
+    // The billing month is always in the window, and counted: these defaults never apply.
+    let (best_month, kw) = best.unwrap_or((month, month_peak));
+    let from = first_counted.unwrap_or(month);
     let since = if skipped { " since supply start" } else { "" };
     Ok(Contract {
         kw,

@@ -93,13 +93,20 @@ pub(crate) fn split(
         tariff.energy.as_ref().map(|energy| &energy.pricing),
         Some(EnergyPricing::BySeason(_))
     );
-    let mut date = ctx.day;
-    for day in kwh.chunks(per_day) {
+    // The load's days exist, so the dates run at least as far as its chunks.
+    for (day, date) in kwh.chunks(per_day).zip(ctx.day.iter_days()) {
         let season = days.season(date);
         match season {
+            // An index into the tariff's seasons, as the split's season lists.
             Some(index) => {
-                split.season_seen[index] = true;
-                split.by_season[index] += day.iter().sum::<f64>();
+                let (Some(seen), Some(total)) = (
+                    split.season_seen.get_mut(index),
+                    split.by_season.get_mut(index),
+                ) else {
+                    return Err(unknown(ctx, "season", index));
+                };
+                *seen = true;
+                *total += day.iter().sum::<f64>();
             }
             None if by_season => {
                 let rule = tariff.energy.as_ref().map_or(&tariff.origin, |e| &e.origin);
@@ -109,15 +116,30 @@ pub(crate) fn split(
         }
         if !tariff.periods.is_empty() {
             let table = days.periods(ctx, date, season)?;
+            // Indices into the tariff's periods, as the split's period lists.
             for (&period, slot) in table.iter().zip(day.chunks(per_slot)) {
                 let period = usize::from(period);
-                split.period_seen[period] = true;
-                split.by_period[period] += slot.iter().sum::<f64>();
+                let (Some(seen), Some(total)) = (
+                    split.period_seen.get_mut(period),
+                    split.by_period.get_mut(period),
+                ) else {
+                    return Err(unknown(ctx, "period", period));
+                };
+                *seen = true;
+                *total += slot.iter().sum::<f64>();
             }
         }
-        date = date.succ_opt().expect("dates within chrono's range");
     }
     Ok(split)
+}
+
+/// A season or period index beyond the tariff's list (the day tables are built from it, so
+/// this means a bug, not bad rules).
+fn unknown(ctx: &MonthContext<'_>, what: &str, index: usize) -> BillingError {
+    ctx.invalid(
+        &ctx.tariff.origin,
+        format!("{what} number {index} is not one of the tariff's"),
+    )
 }
 
 /// Push the energy lines of the month.
@@ -184,8 +206,9 @@ fn keyed(
     what: &str,
     out: &mut Vec<LineItem>,
 ) -> Result<(), BillingError> {
-    for (index, name) in names.iter().enumerate() {
-        if seen[index] && !rates.iter().any(|rate| rate.key == *name) {
+    // `names`, `kwh` and `seen` follow the tariff's list of periods or seasons.
+    for (name, &seen) in names.iter().zip(seen) {
+        if seen && !rates.iter().any(|rate| rate.key == *name) {
             return Err(ctx.invalid(
                 &energy.origin,
                 format!("{what} {name} occurs in the month but has no energy rate"),
@@ -193,16 +216,18 @@ fn keyed(
         }
     }
     for rate in rates {
-        let index = names
+        let (&seen, &kwh) = names
             .iter()
-            .position(|name| *name == rate.key)
+            .zip(seen.iter().zip(kwh))
+            .find(|(name, _)| **name == rate.key)
+            .map(|(_, facts)| facts)
             .ok_or_else(|| {
                 ctx.invalid(
                     &energy.origin,
                     format!("energy rate for unknown {what} {}", rate.key),
                 )
             })?;
-        if !seen[index] {
+        if !seen {
             continue;
         }
         let item = format!("energy ({})", rate.key);
@@ -212,7 +237,7 @@ fn keyed(
             &energy.origin,
         )?;
         out.push(ctx.priced(Priced {
-            quantity: ctx.quantity(kwh[index], &item)?,
+            quantity: ctx.quantity(kwh, &item)?,
             item,
             kind: LineKind::Energy,
             unit: "kWh",

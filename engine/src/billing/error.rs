@@ -288,6 +288,14 @@ pub enum BillingError {
         problem: String,
     },
 
+    /// A month no date can be computed in (a year beyond chrono's range of about ±262,000
+    /// years), reached from the load's dates, a lag or a window.
+    #[error("{month} is outside the range of dates voltlex can compute with")]
+    MonthOutOfRange {
+        /// The month.
+        month: YearMonth,
+    },
+
     /// An amount exceeds the range of decimal money.
     #[error("{what} for {month} is too large to compute in decimal money")]
     Overflow {

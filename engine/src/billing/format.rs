@@ -113,17 +113,20 @@ impl Default for Buffer {
 
 impl Buffer {
     fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+        self.bytes
+            .get(..self.len)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("")
     }
 }
 
 impl Write for Buffer {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let end = self.len + text.len();
-        if end > self.bytes.len() {
+        let Some(free) = self.bytes.get_mut(self.len..end) else {
             return Err(fmt::Error);
-        }
-        self.bytes[self.len..end].copy_from_slice(text.as_bytes());
+        };
+        free.copy_from_slice(text.as_bytes());
         self.len = end;
         Ok(())
     }

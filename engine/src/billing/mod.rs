@@ -46,7 +46,6 @@ use crate::inputs::{BillingInputs, LoadProfile};
 use crate::month::YearMonth;
 use context::MonthContext;
 use days::Days;
-use months::MonthSlice;
 
 /// Bill every calendar month of `load` under `tariff`.
 ///
@@ -157,7 +156,10 @@ pub fn bill(
     let layout = months::layout(tariff, load)?;
     if let Some((from, until)) = tariff.validity {
         for slice in &layout.months {
-            let day = slice.month.first_day();
+            let day = slice
+                .month
+                .first_day()
+                .ok_or(BillingError::MonthOutOfRange { month: slice.month })?;
             if day < from || day >= until {
                 return Err(BillingError::OutsideValidity {
                     tariff: tariff.name.clone(),
@@ -172,19 +174,7 @@ pub fn bill(
     let measured: Vec<demand::Measured> = layout
         .months
         .iter()
-        .map(|slice| {
-            demand::measure(
-                month_kwh(load, slice),
-                layout.per_demand_interval,
-                layout.demand_minutes,
-            )
-        })
-        .collect();
-    let peaks: Vec<(YearMonth, f64)> = layout
-        .months
-        .iter()
-        .zip(&measured)
-        .map(|(slice, measured)| (slice.month, measured.peak_kw))
+        .map(|slice| demand::measure(slice.kwh, layout.per_demand_interval, layout.demand_minutes))
         .collect();
 
     let mut days = Days::new(tariff);
@@ -192,10 +182,14 @@ pub fn bill(
     let mut sandboxes = Sandboxes::default();
     let mut bills = Vec::with_capacity(layout.months.len());
     let mut total = Decimal::ZERO;
-    for (index, slice) in layout.months.iter().enumerate() {
-        let ctx = MonthContext::new(tariff, slice.month);
-        let contract = demand::contract(tariff.demand.as_ref(), &peaks, index, inputs)?;
-        let kwh = month_kwh(load, slice);
+    // The monthly peaks of the run so far, for the ratchet.
+    let mut earlier: Vec<(YearMonth, f64)> = Vec::with_capacity(layout.months.len());
+    for (slice, &measured) in layout.months.iter().zip(&measured) {
+        let ctx = MonthContext::new(tariff, slice.month)?;
+        let peak = (slice.month, measured.peak_kw);
+        let contract = demand::contract(tariff.demand.as_ref(), &earlier, peak, inputs)?;
+        earlier.push(peak);
+        let kwh = slice.kwh;
         let split = energy::split(
             &ctx,
             &mut days,
@@ -208,7 +202,7 @@ pub fn bill(
             MonthFacts {
                 kwh,
                 interval_minutes: load.interval_minutes,
-                measured: measured[index],
+                measured,
                 contract,
                 split,
             },
@@ -224,11 +218,6 @@ pub fn bill(
         months: bills,
         total,
     })
-}
-
-/// The month's intervals.
-fn month_kwh<'l>(load: &'l LoadProfile, slice: &MonthSlice) -> &'l [f64] {
-    &load.kwh[slice.first..slice.first + slice.len]
 }
 
 /// What was measured about a month before it is priced.

@@ -18,18 +18,16 @@ pub(crate) const DAY_MINUTES: u32 = 1440;
 
 /// One calendar month of the load.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct MonthSlice {
+pub(crate) struct MonthSlice<'l> {
     /// The month.
     pub month: YearMonth,
-    /// Index of its first interval in the load.
-    pub first: usize,
-    /// Number of its intervals.
-    pub len: usize,
+    /// Its intervals' kWh.
+    pub kwh: &'l [f64],
 }
 
 /// The months of a load and the interval counts billing works with.
 #[derive(Debug, Clone)]
-pub(crate) struct Layout {
+pub(crate) struct Layout<'l> {
     /// Load intervals per day.
     pub per_day: usize,
     /// Load intervals per tariff interval.
@@ -39,11 +37,19 @@ pub(crate) struct Layout {
     /// Length of a demand interval, minutes (the tariff's interval when it has no demand).
     pub demand_minutes: u32,
     /// The months, in order.
-    pub months: Vec<MonthSlice>,
+    pub months: Vec<MonthSlice<'l>>,
+}
+
+/// Midnight starting `month`.
+pub(crate) fn start_of(month: YearMonth) -> Result<NaiveDateTime, BillingError> {
+    month.start().ok_or(BillingError::MonthOutOfRange { month })
 }
 
 /// Check that `load` covers whole months at an interval the tariff can use, and list them.
-pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, BillingError> {
+pub(crate) fn layout<'l>(
+    tariff: &Tariff,
+    load: &'l LoadProfile,
+) -> Result<Layout<'l>, BillingError> {
     let minutes = load.interval_minutes;
     if load.kwh.is_empty() {
         return Err(BillingError::EmptyLoad);
@@ -91,10 +97,7 @@ pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, Bill
 
     let step = Duration::minutes(i64::from(minutes));
     let start = load.start;
-    let month_start = first_month
-        .first_day()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight");
+    let month_start = start_of(first_month)?;
     if start != month_start {
         let on_grid = (start - month_start).num_seconds() % (i64::from(minutes) * 60) == 0;
         let last_missing = if on_grid {
@@ -115,16 +118,8 @@ pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, Bill
     let end =
         start + step * i32::try_from(count).map_err(|_| BillingError::LoadInterval { minutes })?;
     let end_month = YearMonth::of(end.date());
-    let end_month_start: NaiveDateTime = end_month
-        .first_day()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight");
-    if end != end_month_start {
-        let next = end_month
-            .next()
-            .first_day()
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight");
+    if end != start_of(end_month)? {
+        let next = start_of(end_month.next())?;
         return Err(BillingError::EndsMidMonth {
             month: end_month,
             first_missing: end,
@@ -139,26 +134,36 @@ pub(crate) fn layout(tariff: &Tariff, load: &LoadProfile) -> Result<Layout, Bill
         .chunks(64)
         .all(|chunk| chunk.iter().fold(true, |ok, &value| ok & valid(value)));
     if !all_valid {
-        let index = load
+        if let Some((index, &value)) = load
             .kwh
             .iter()
-            .position(|&value| !valid(value))
-            .expect("an invalid value exists");
-        return Err(BillingError::LoadValue {
-            index,
-            at: load.interval_start(index),
-            value: load.kwh[index],
-        });
+            .enumerate()
+            .find(|&(_, &value)| !valid(value))
+        {
+            return Err(BillingError::LoadValue {
+                index,
+                at: load.interval_start(index),
+                value,
+            });
+        }
     }
 
     let per_day = (DAY_MINUTES / minutes) as usize;
     let mut months = Vec::new();
     let mut month = first_month;
-    let mut first = 0;
-    while first < count {
+    let mut rest = load.kwh.as_slice();
+    while !rest.is_empty() {
         let len = month.days() as usize * per_day;
-        months.push(MonthSlice { month, first, len });
-        first += len;
+        // The load ends on a month boundary (checked above): every month is whole.
+        let Some((kwh, after)) = rest.split_at_checked(len) else {
+            return Err(BillingError::EndsMidMonth {
+                month,
+                first_missing: end,
+                last_missing: start_of(month.next())? - step,
+            });
+        };
+        months.push(MonthSlice { month, kwh });
+        rest = after;
         month = month.next();
     }
     Ok(Layout {

@@ -71,7 +71,7 @@ pub fn load_csv(path: impl AsRef<Path>) -> Result<LoadProfile, ReadError> {
 /// let csv = "time,kWh\n2024/4/1 0:00,12.5\n2024/4/1 0:15,13\n";
 /// let load = load_csv_from_reader("meter.csv", csv.as_bytes()).unwrap();
 /// assert_eq!(load.interval_minutes, 15);
-/// assert_eq!(load.average_kw(0), 50.0);
+/// assert_eq!(load.average_kw(0), Some(50.0));
 ///
 /// let gap = "timestamp,kw\n2024-05-03 13:30,1\n2024-05-03 14:00,1\n2024-05-03 15:30,1\n";
 /// let error = load_csv_from_reader("load.csv", gap.as_bytes()).unwrap_err();
@@ -109,7 +109,8 @@ fn parse_load(file: &str, text: &str) -> Result<LoadProfile, ReadError> {
             (Some(first), None) => {
                 let step = infer_step(file, row, first, time)?;
                 if !text::on_grid(first, step) {
-                    let first_row = &table.rows[0];
+                    // The row `first` was read from.
+                    let first_row = table.rows.first().unwrap_or(row);
                     return Err(table.value_error(
                         file,
                         first_row,

@@ -226,9 +226,8 @@ fn read_months<T>(
 /// `YYYY-MM` exactly, as the layout says (`YearMonth`'s own parser is more lenient and also
 /// takes `2024/7` or `2024-7`).
 fn is_year_dash_month(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 7
-        && bytes[4] == b'-'
-        && bytes[..4].iter().all(u8::is_ascii_digit)
-        && bytes[5..].iter().all(u8::is_ascii_digit)
+    matches!(
+        text.as_bytes(),
+        [y1, y2, y3, y4, b'-', m1, m2] if [y1, y2, y3, y4, m1, m2].iter().all(|b| b.is_ascii_digit())
+    )
 }

@@ -54,8 +54,9 @@ pub(crate) fn decode(file: &str, bytes: Vec<u8>) -> Result<String, ReadError> {
 
 /// 1-based line holding byte `offset` (for the rare errors outside a table).
 fn line_at(bytes: &[u8], offset: usize) -> u64 {
-    1 + bytes[..offset.min(bytes.len())]
+    1 + bytes
         .iter()
+        .take(offset)
         .filter(|&&byte| byte == b'\n')
         .count() as u64
 }
@@ -235,12 +236,14 @@ impl<'a> LineIndex<'a> {
     /// The line of the record the parser started reading at `position`.
     fn record_line(&self, position: &csv::Position) -> u64 {
         let mut offset = usize::try_from(position.byte()).unwrap_or(self.text.len());
-        while offset < self.text.len() {
-            match self.text[offset] {
+        while let Some(&byte) = self.text.get(offset) {
+            match byte {
                 b'\r' | b'\n' => offset += 1,
                 b'#' if self.comments => {
-                    offset = self.text[offset..]
+                    offset = self
+                        .text
                         .iter()
+                        .skip(offset)
                         .position(|&byte| byte == b'\n')
                         .map_or(self.text.len(), |end| offset + end + 1);
                 }

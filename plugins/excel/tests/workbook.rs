@@ -1,6 +1,14 @@
 //! A real bill (the example site-year under the TEPCO Basic Plan, with real JEPX 2024 prices)
 //! written as a workbook and read back: with calamine, and with LibreOffice when installed.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
