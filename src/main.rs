@@ -13,6 +13,20 @@ use voltlex::request::{BillRequest, PowerFactorSource, RequestError};
 use voltlex_dsl::diagnostic::{codes, Severity};
 use voltlex_engine::month::YearMonth;
 
+/// `println!` that returns the write error instead of panicking (a closed pipe, e.g. `| head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// `print!` that returns the write error instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
 #[derive(Parser)]
 #[command(
     name = "voltlex",
@@ -151,6 +165,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`voltlex … | head`): stop quietly.
+        Err(error)
+            if error
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
@@ -213,11 +235,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             "no diagnostic code {code:?}; `voltlex explain-error` lists them all"
                         )
                     })?;
-                    println!("{}: {title}\n\n{text}", code.to_uppercase());
+                    outln!("{}: {title}\n\n{text}", code.to_uppercase());
                 }
                 None => {
                     for (code, title, _) in codes::ALL {
-                        println!("{code}  {title}");
+                        outln!("{code}  {title}");
                     }
                 }
             }
@@ -243,7 +265,7 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<ExitCode> {
                         .iter()
                         .map(|t| format!("\"{}\"", t.name))
                         .collect();
-                    println!(
+                    outln!(
                         "{}: ok ({} tariff{}: {})",
                         path.display(),
                         names.len(),
@@ -279,7 +301,7 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<ExitCode> {
         }
     }
     if let CheckFormat::Json = format {
-        println!("{}", serde_json::to_string_pretty(&json_out)?);
+        outln!("{}", serde_json::to_string_pretty(&json_out)?);
     }
     Ok(if failed {
         ExitCode::from(1)
@@ -312,7 +334,7 @@ fn test(packages: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let files = golden::test_files(package)
             .with_context(|| format!("cannot list the golden tests of {}", package.display()))?;
         if files.is_empty() {
-            println!("{}: no golden tests in tests/", package.display());
+            outln!("{}: no golden tests in tests/", package.display());
             failed += 1;
             continue;
         }
@@ -320,17 +342,17 @@ fn test(packages: &[PathBuf]) -> anyhow::Result<ExitCode> {
             let outcome = golden::run_test(package, &file);
             if outcome.passed() {
                 passed += 1;
-                println!("test {} ... ok ({} checks)", file.display(), outcome.checks);
+                outln!("test {} ... ok ({} checks)", file.display(), outcome.checks);
             } else {
                 failed += 1;
-                println!("test {} ... FAILED", file.display());
+                outln!("test {} ... FAILED", file.display());
                 for failure in &outcome.failures {
-                    println!("    {}", failure.replace('\n', "\n    "));
+                    outln!("    {}", failure.replace('\n', "\n    "));
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -387,11 +409,11 @@ fn fmt(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
         }
         if check {
             unformatted += 1;
-            println!("--- {}\n+++ {} (formatted)", file.display(), file.display());
-            print!("{}", voltlex_dsl::format::unified_diff(&text, &formatted));
+            outln!("--- {}\n+++ {} (formatted)", file.display(), file.display());
+            out!("{}", voltlex_dsl::format::unified_diff(&text, &formatted));
         } else {
             voltlex::write_atomically(file, formatted.as_bytes())?;
-            println!("{}", file.display());
+            outln!("{}", file.display());
         }
     }
     if unformatted > 0 {

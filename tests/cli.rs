@@ -293,13 +293,15 @@ fn unknown_tariff_name_suggests_the_closest() {
 
 #[test]
 fn golden_tests_of_every_package_pass() {
-    let output = voltlex(&[
-        "test",
-        "tariff-rules/jp-tepco-hv",
-        "tariff-rules/jp-kepco-hv",
-        "tariff-rules/ev-depot-tou",
-        "tariff-rules/us-pge-bev",
-    ]);
+    let mut packages: Vec<String> = std::fs::read_dir(root().join("tariff-rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    packages.sort();
+    assert!(packages.len() >= 6);
+    let mut args = vec!["test"];
+    args.extend(packages.iter().map(String::as_str));
+    let output = voltlex(&args);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains(" passed, 0 failed"), "{text}");
@@ -404,4 +406,39 @@ fn fmt_checks_then_rewrites_a_messy_file_in_place() {
         std::fs::read_to_string(&broken).unwrap(),
         "tariff \"B\" { energy 16.56 }"
     );
+}
+
+#[test]
+fn a_runaway_script_fails_the_bill_with_the_rule_and_the_limit() {
+    // A copy of the four-band package whose script never ends.
+    let dir = tempdir("runaway");
+    let package = root().join("tariff-rules/jp-tepco-hv-fy2025-bands");
+    copy_dir(&package, &dir.join("pkg"));
+    std::fs::write(dir.join("pkg/scripts/four_bands.rhai"), "loop { }\n").unwrap();
+    let tests = dir.join("pkg/tests");
+    let output = voltlex(&["test", dir.join("pkg").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("computed market_price (basic-fy2025-bands.vlx:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("operations limit") || text.contains("deadline limit"),
+        "{text}"
+    );
+    assert!(tests.exists());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

@@ -250,7 +250,7 @@ fn untested_indices(compilation: &Compilation, dir: &Path) -> Vec<Diagnostic> {
             else {
                 continue;
             };
-            let span = find_in(&compilation.sources, file, &format!("\"{index}\""));
+            let span = index_clause_span(&compilation.sources, file, origin.line, index);
             warnings.push(
                 Diagnostic::warning(
                     codes::INDEX_NEVER_PROVIDED,
@@ -300,6 +300,29 @@ fn span_of(file: FileId, range: Range<usize>) -> Span {
         start: range.start,
         end: range.end,
     }
+}
+
+/// Where a rule starting on `line` (1-based) names `"index"`: the first such string from that
+/// line on outside comments, so the warning points at the rule's own clause.
+fn index_clause_span(sources: &SourceMap, file: FileId, line: u32, index: &str) -> Span {
+    let needle = format!("\"{index}\"");
+    let text = sources.file(file).map_or("", |f| f.text.as_str());
+    let mut offset = 0;
+    for (number, content) in text.split_inclusive('\n').enumerate() {
+        if number + 1 >= line as usize {
+            let code = content.split('#').next().unwrap_or("");
+            if let Some(at) = code.find(&needle) {
+                let start = offset + at;
+                return Span {
+                    file,
+                    start,
+                    end: start + needle.len(),
+                };
+            }
+        }
+        offset += content.len();
+    }
+    find_in(sources, file, &needle)
 }
 
 fn find_in(sources: &SourceMap, file: FileId, needle: &str) -> Span {

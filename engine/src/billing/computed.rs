@@ -75,9 +75,9 @@ pub(crate) fn line(
     let value = sandboxes
         .evaluate(computed, &input)
         .map_err(|e| fail(e.to_string()))?;
-    // Prices to a millionth of the currency unit: finer than any tariff quotes.
+    // The script's price as exactly as the f64 holds it (shortest round-trip decimal): a
+    // weighted average rounded to a few places could move a rounded-down line by a yen.
     let price = Decimal::from_f64(value)
-        .map(|p| p.round_dp(6))
         .ok_or_else(|| fail(format!("result {value} is not a representable price")))?;
     let currency = ctx.currency();
     let what = format!("computed {}", computed.name);
