@@ -179,7 +179,8 @@ pub fn bill(
 
     let mut days = Days::new(tariff);
     // Scripts and plugins are compiled once for the whole run.
-    let mut sandboxes = Sandboxes::default();
+    // Created on first use: a tariff without computed lines pays nothing for the engines.
+    let mut sandboxes: Option<Sandboxes> = None;
     let mut bills = Vec::with_capacity(layout.months.len());
     let mut total = Decimal::ZERO;
     // The monthly peaks of the run so far, for the ratchet.
@@ -234,7 +235,7 @@ fn bill_month(
     ctx: &MonthContext<'_>,
     facts: MonthFacts<'_>,
     inputs: &BillingInputs,
-    sandboxes: &mut Sandboxes,
+    sandboxes: &mut Option<Sandboxes>,
 ) -> Result<MonthlyBill, BillingError> {
     let tariff = ctx.tariff;
     let currency = ctx.currency();
@@ -285,6 +286,7 @@ fn bill_month(
             peak_kw: facts.measured.peak_kw,
             contract_kw: facts.contract.kw,
         };
+        let sandboxes = sandboxes.get_or_insert_with(Sandboxes::default);
         lines.push(computed::line(ctx, rule, &month, inputs, sandboxes)?);
     }
     for fixed in &tariff.fixed_charges {
