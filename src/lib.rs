@@ -24,30 +24,10 @@ pub use voltlex_engine as engine;
 use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file and a failure leaves the old file intact.
+/// reader never sees half a file and a failure leaves the old file intact (one implementation
+/// for every file voltlex writes: [`voltlex_excel::save::write_atomically`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow::anyhow!("{} is not a file path", path.display()))?;
-    let temp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    voltlex_excel::save::write_atomically(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

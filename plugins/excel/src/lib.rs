@@ -68,7 +68,7 @@
 //! ```
 
 mod bills;
-mod save;
+pub mod save;
 
 use std::path::{Path, PathBuf};
 

@@ -10,8 +10,15 @@ static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` through a temporary file in the same folder (a rename is atomic
 /// only within one file system) and a rename. On failure the temporary file is removed and
-/// `path` is untouched.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// `path` is untouched. Used for every file voltlex writes (the CLI's outputs, `fmt`).
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("voltlex-save-doc-{}.txt", std::process::id()));
+/// voltlex_excel::save::write_atomically(&path, b"bill").unwrap();
+/// assert_eq!(std::fs::read(&path).unwrap(), b"bill");
+/// # std::fs::remove_file(&path).unwrap();
+/// ```
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let temp = temp_path(path)?;
     let result = write_new(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
     if result.is_err() {
