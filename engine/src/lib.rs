@@ -3,3 +3,4 @@ pub mod billing;
 pub mod inputs;
 pub mod month;
 pub mod read;
+pub mod schedule;
