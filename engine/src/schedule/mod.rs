@@ -4,6 +4,7 @@
 //! - [`plan`] — a [`Schedule`] (power per session per slot) and what follows from it;
 //! - [`cost`] — [`ScheduleCost`], the objective every strategy is judged by.
 pub mod cost;
+pub mod generate;
 pub mod plan;
 pub mod problem;
 
