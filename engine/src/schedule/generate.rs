@@ -354,7 +354,8 @@ pub fn tiny_random(seed: u64) -> Problem {
             energy_kwh,
             reserved_kwh,
             priority: rng.int(0, 2) as u32,
-            battery_kwh: 100.0,
+            // A battery with room for the need (no random draw: seeds keep their problems).
+            battery_kwh: ((energy_kwh + 10.0) * 1.25).ceil(),
             arrival_kwh: 10.0,
         });
     }

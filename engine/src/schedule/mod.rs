@@ -7,6 +7,7 @@ pub mod cost;
 pub mod generate;
 pub mod plan;
 pub mod problem;
+pub mod reference;
 
 pub use cost::ScheduleCost;
 pub use plan::Schedule;
