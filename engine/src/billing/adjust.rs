@@ -38,13 +38,11 @@ pub(crate) struct MonthLoad<'a> {
     pub energy: Decimal,
 }
 
-/// The line of one adjustment for the month.
-pub(crate) fn line(
-    ctx: &MonthContext<'_>,
+/// The index series an adjustment reads, checked to have a usable interval.
+pub(crate) fn series<'i>(
     adjustment: &Adjustment,
-    inputs: &BillingInputs,
-    load: &MonthLoad<'_>,
-) -> Result<LineItem, BillingError> {
+    inputs: &'i BillingInputs,
+) -> Result<&'i IndexSeries, BillingError> {
     let series =
         inputs
             .indices
@@ -66,22 +64,76 @@ pub(crate) fn line(
             });
         }
     }
-    let baseline = ctx
+    Ok(series)
+}
+
+/// The adjustment's baseline in force on the month's 1st.
+pub(crate) fn baseline(
+    ctx: &MonthContext<'_>,
+    adjustment: &Adjustment,
+) -> Result<Decimal, BillingError> {
+    Ok(ctx
         .value(
             &adjustment.baseline,
             &format!("baseline of adjustment {}", adjustment.name),
             &adjustment.origin,
         )?
-        .value;
+        .value)
+}
+
+/// A monthly-mode adjustment's unit price for the month.
+pub(crate) struct MonthlyUnit {
+    /// Mean of the index over the window.
+    pub mean: Decimal,
+    /// The window, described (`mean of tepco-fuel 2024-01..2024-03`).
+    pub window: String,
+    /// share × (mean − baseline), before the unit rounding.
+    pub unit_raw: Decimal,
+    /// The unit price billed per kWh (after the unit rounding).
+    pub unit: Decimal,
+}
+
+/// The unit price of a monthly-mode adjustment: share × (window mean − baseline), rounded
+/// by the adjustment's unit rounding.
+pub(crate) fn monthly_unit(
+    ctx: &MonthContext<'_>,
+    adjustment: &Adjustment,
+    series: &IndexSeries,
+    baseline: Decimal,
+) -> Result<MonthlyUnit, BillingError> {
+    let item = format!("adjustment {}", adjustment.name);
+    let (mean, window) = window_mean(ctx, adjustment, series)?;
+    let movement = ctx.sub(mean, baseline, &item)?;
+    let unit_raw = ctx.mul(adjustment.share, movement, &item)?;
+    let unit = ctx.round(unit_raw, adjustment.unit_rounding, &item)?;
+    Ok(MonthlyUnit {
+        mean,
+        window,
+        unit_raw,
+        unit,
+    })
+}
+
+/// The line of one adjustment for the month.
+pub(crate) fn line(
+    ctx: &MonthContext<'_>,
+    adjustment: &Adjustment,
+    inputs: &BillingInputs,
+    load: &MonthLoad<'_>,
+) -> Result<LineItem, BillingError> {
+    let series = series(adjustment, inputs)?;
+    let baseline = baseline(ctx, adjustment)?;
     let item = format!("adjustment {}", adjustment.name);
     let currency = ctx.currency();
     let rounding = ctx.rounding(adjustment.rounding);
     match adjustment.mode {
         AdjustmentMode::Monthly => {
-            let (mean, window) = window_mean(ctx, adjustment, series)?;
-            let movement = ctx.sub(mean, baseline, &item)?;
-            let unit_raw = ctx.mul(adjustment.share, movement, &item)?;
-            let unit = ctx.round(unit_raw, adjustment.unit_rounding, &item)?;
+            let MonthlyUnit {
+                mean,
+                window,
+                unit_raw,
+                unit,
+            } = monthly_unit(ctx, adjustment, series, baseline)?;
             let raw = ctx.mul(unit, load.energy, &item)?;
             let amount = ctx.round(raw, rounding, &item)?;
             let shown_mean = mean.round_dp(6);
@@ -246,16 +298,9 @@ fn per_interval_sum(
     let what = format!("adjustment {}", adjustment.name);
     let intervals = load.kwh.len();
     match series {
-        IndexSeries::Monthly(values) => {
-            let value = values
-                .get(&ctx.month)
-                .ok_or_else(|| BillingError::MissingIndexMonth {
-                    index: adjustment.index.clone(),
-                    adjustment: adjustment.name.clone(),
-                    index_month: ctx.month,
-                    month: ctx.month,
-                })?;
-            let movement = ctx.sub(*value, baseline, &what)?;
+        IndexSeries::Monthly(_) => {
+            let value = interval_value(ctx, adjustment, series, ctx.day.and_time(NaiveTime::MIN))?;
+            let movement = ctx.sub(value, baseline, &what)?;
             // Σ kWh (each rounded to 3 decimals) × movement.
             let mut thousandths: i64 = 0;
             for &kwh in load.kwh {
@@ -267,8 +312,7 @@ fn per_interval_sum(
             ))
         }
         IndexSeries::Interval {
-            interval_minutes,
-            values,
+            interval_minutes, ..
         } => {
             // Load intervals are grouped by the index interval containing their start; the
             // group's kWh (in thousandths, exact) is priced once per group.
@@ -281,16 +325,8 @@ fn per_interval_sum(
             let flush =
                 |key: i64, thousandths: i64, sum: &mut Decimal| -> Result<(), BillingError> {
                     let at = start + Duration::minutes(key * index_minutes);
-                    let value =
-                        values
-                            .get(&at)
-                            .ok_or_else(|| BillingError::MissingIndexInterval {
-                                index: adjustment.index.clone(),
-                                adjustment: adjustment.name.clone(),
-                                at,
-                                month: ctx.month,
-                            })?;
-                    let movement = ctx.sub(*value, baseline, &what)?;
+                    let value = interval_value(ctx, adjustment, series, at)?;
+                    let movement = ctx.sub(value, baseline, &what)?;
                     let priced = ctx.mul(Decimal::new(thousandths, 3), movement, &what)?;
                     *sum = ctx.add(*sum, priced, &what)?;
                     Ok(())
@@ -310,6 +346,49 @@ fn per_interval_sum(
                 flush(previous, group_thousandths, &mut sum)?;
             }
             Ok((sum, intervals))
+        }
+    }
+}
+
+/// The index value a per-interval adjustment prices the load interval starting `at` (in
+/// the billing month) with: for an interval index, the value of the index interval
+/// containing `at` (index intervals are laid from the month's midnight); for a monthly
+/// index, the billing month's value.
+pub(crate) fn interval_value(
+    ctx: &MonthContext<'_>,
+    adjustment: &Adjustment,
+    series: &IndexSeries,
+    at: NaiveDateTime,
+) -> Result<Decimal, BillingError> {
+    match series {
+        IndexSeries::Monthly(values) => {
+            values
+                .get(&ctx.month)
+                .copied()
+                .ok_or_else(|| BillingError::MissingIndexMonth {
+                    index: adjustment.index.clone(),
+                    adjustment: adjustment.name.clone(),
+                    index_month: ctx.month,
+                    month: ctx.month,
+                })
+        }
+        IndexSeries::Interval {
+            interval_minutes,
+            values,
+        } => {
+            let start = ctx.day.and_time(NaiveTime::MIN);
+            let minutes = i64::from((*interval_minutes).max(1));
+            let key = (at - start).num_minutes().div_euclid(minutes);
+            let at = start + Duration::minutes(key * minutes);
+            values
+                .get(&at)
+                .copied()
+                .ok_or_else(|| BillingError::MissingIndexInterval {
+                    index: adjustment.index.clone(),
+                    adjustment: adjustment.name.clone(),
+                    at,
+                    month: ctx.month,
+                })
         }
     }
 }

@@ -3,7 +3,7 @@
 //! adjustment, and subscription blocks with overage.
 
 use rust_decimal::Decimal;
-use voltlex_dsl::rules::{ContractDemand, Demand, Subscription, TimedValue};
+use voltlex_dsl::rules::{ContractDemand, Demand, PowerFactorRule, Subscription, TimedValue};
 
 use super::context::{MonthContext, Priced};
 use super::error::BillingError;
@@ -225,10 +225,8 @@ pub(crate) fn lines(
         let kw = ctx.quantity(contract_kw, "contract demand")?;
         let (raw, basic) = basic_charge(ctx, demand, price, kw, out)?;
         if let Some(rule) = &demand.power_factor {
-            let pf = power_factor_of(ctx, inputs, &rule.origin)?;
+            let (pf, factor) = power_factor_change(ctx, rule, inputs)?;
             power_factor = Some(pf);
-            let points = ctx.sub(rule.base * Decimal::ONE_HUNDRED, pf, "power factor")?;
-            let factor = ctx.mul(points, rule.step, "power-factor adjustment")?;
             // Utilities round the adjusted basic charge once (price × kW × (185 − pf) / 100);
             // the adjustment line is that rounded figure less the rounded basic line, so the
             // two lines add up to the utility's basic charge to the yen.
@@ -267,6 +265,28 @@ pub(crate) fn lines(
     Ok(power_factor.or_else(|| given_power_factor(ctx.month, inputs)))
 }
 
+/// The month's power factor (percent) and the change of the basic charge it brings, as a
+/// fraction: (base % − power factor %) × step (base 85 %, step 1 %, 98 % → −0.13). The
+/// basic charge is multiplied by 1 + the change.
+pub(crate) fn power_factor_change(
+    ctx: &MonthContext<'_>,
+    rule: &PowerFactorRule,
+    inputs: &BillingInputs,
+) -> Result<(Decimal, Decimal), BillingError> {
+    let pf = power_factor_of(ctx, inputs, &rule.origin)?;
+    let points = ctx.sub(rule.base * Decimal::ONE_HUNDRED, pf, "power factor")?;
+    let factor = ctx.mul(points, rule.step, "power-factor adjustment")?;
+    Ok((pf, factor))
+}
+
+/// Share of the basic charge billed in the month under the demand-charge holiday (1 without one).
+pub(crate) fn holiday_share(ctx: &MonthContext<'_>, demand: &Demand) -> Decimal {
+    demand
+        .holiday
+        .as_ref()
+        .map_or(Decimal::ONE, |holiday| holiday.share_at(ctx.day))
+}
+
 /// Push the basic-charge line; return its unrounded amount (the power-factor base) and the
 /// line's rounded amount.
 fn basic_charge(
@@ -279,7 +299,7 @@ fn basic_charge(
     let full = ctx.mul(price.value, kw, "basic charge")?;
     let (share, holiday_note, rule) = match &demand.holiday {
         Some(holiday) => {
-            let share = holiday.share_at(ctx.day);
+            let share = holiday_share(ctx, demand);
             let note = if share.is_zero() {
                 format!(
                     "waived: demand-charge holiday until {} ({})",

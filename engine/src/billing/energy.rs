@@ -12,6 +12,7 @@
 //! Lines follow the order of the rates in the rule; each is rounded by the energy rule's
 //! rounding, else the tariff's `each_line`.
 
+use chrono::{NaiveDateTime, Timelike};
 use rust_decimal::Decimal;
 use voltlex_dsl::rules::{EnergyCharge, EnergyPricing, KeyedRate, Tariff, Tier};
 
@@ -192,6 +193,81 @@ pub(crate) fn lines(
         EnergyPricing::Tiered(tiers) => tiered(ctx, energy, tiers, energy_kwh, out)?,
     }
     Ok(())
+}
+
+/// The energy price of one more kWh in the load interval starting `at` (a time in the
+/// month), given the month's `energy_kwh` without it:
+///
+/// - `Flat`: the rate in force;
+/// - `BySeason`: the rate of the season containing `at`'s date;
+/// - `ByPeriod`: the rate of the period of the tariff interval containing `at` (as
+///   [`split`] assigns a load interval by its start);
+/// - `Tiered`: the rate of the tier the month's kWh (3 decimals) lies in, the next kWh
+///   going to the higher tier when the month ends exactly on a bound.
+pub(crate) fn marginal_rate(
+    ctx: &MonthContext<'_>,
+    energy: &EnergyCharge,
+    days: &mut Days<'_>,
+    at: NaiveDateTime,
+    energy_kwh: f64,
+) -> Result<Decimal, BillingError> {
+    let keyed_rate = |rates: &[KeyedRate], key: &str, what: &str| {
+        let rate = rates.iter().find(|rate| rate.key == key).ok_or_else(|| {
+            ctx.invalid(
+                &energy.origin,
+                format!("{what} {key} occurs in the month but has no energy rate"),
+            )
+        })?;
+        ctx.value(&rate.rate, &format!("energy rate ({key})"), &energy.origin)
+            .map(|price| price.value)
+    };
+    let tariff = ctx.tariff;
+    let date = at.date();
+    match &energy.pricing {
+        EnergyPricing::Flat(rate) => Ok(ctx.value(rate, "energy rate", &energy.origin)?.value),
+        EnergyPricing::BySeason(rates) => {
+            let season = days
+                .season(date)
+                .and_then(|index| tariff.seasons.get(index))
+                .ok_or_else(|| ctx.invalid(&energy.origin, format!("no season contains {date}")))?;
+            keyed_rate(rates, &season.name, "season")
+        }
+        EnergyPricing::ByPeriod(rates) => {
+            let season = days.season(date);
+            let slot = at.time().num_seconds_from_midnight() / 60 / tariff.interval_minutes.max(1);
+            let period = days
+                .periods(ctx, date, season)?
+                .get(slot as usize)
+                .and_then(|&period| tariff.periods.get(usize::from(period)))
+                .ok_or_else(|| {
+                    ctx.invalid(
+                        &tariff.origin,
+                        format!("no time-of-use period covers the interval starting {at}"),
+                    )
+                })?;
+            keyed_rate(rates, &period.name, "period")
+        }
+        EnergyPricing::Tiered(tiers) => {
+            let total = ctx.quantity(energy_kwh, "energy")?;
+            for (number, tier) in (1..).zip(tiers) {
+                let within = match tier.up_to_kwh {
+                    Some(bound) => total < ctx.quantity(bound, "tier bound")?,
+                    None => true,
+                };
+                if within {
+                    let what = format!("energy rate (tier {number})");
+                    return Ok(ctx.value(&tier.rate, &what, &energy.origin)?.value);
+                }
+            }
+            Err(ctx.invalid(
+                &energy.origin,
+                format!(
+                    "the tiers end below the month's {} kWh",
+                    format::number(total)
+                ),
+            ))
+        }
+    }
 }
 
 /// One line per key (season or period) present in the month, in rate order.

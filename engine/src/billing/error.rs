@@ -55,6 +55,20 @@ pub enum BillingError {
         last_missing: NaiveDateTime,
     },
 
+    /// A marginal-price horizon that cannot be priced: no slots of positive length, or it
+    /// reaches outside the load it is priced against.
+    #[error("cannot price {slots} slots of {slot_minutes} min from {from}: {problem}")]
+    BadHorizon {
+        /// Start of the horizon.
+        from: NaiveDateTime,
+        /// Number of slots.
+        slots: usize,
+        /// Slot length, minutes.
+        slot_minutes: u32,
+        /// What is wrong.
+        problem: String,
+    },
+
     /// An interval holds a negative or non-finite energy.
     #[error(
         "load interval {index} (starting {at}) holds {value} kWh: interval energy must be a \

@@ -31,11 +31,13 @@ mod demand;
 mod energy;
 mod error;
 mod format;
+pub mod marginal;
 mod money;
 mod months;
 mod types;
 
 pub use error::BillingError;
+pub use marginal::{marginal_prices, MarginalPrices, MonthMarginal};
 pub use types::{BillRun, LineItem, LineKind, MonthlyBill};
 
 use rust_decimal::Decimal;
@@ -154,22 +156,7 @@ pub fn bill(
     inputs: &BillingInputs,
 ) -> Result<BillRun, BillingError> {
     let layout = months::layout(tariff, load)?;
-    if let Some((from, until)) = tariff.validity {
-        for slice in &layout.months {
-            let day = slice
-                .month
-                .first_day()
-                .ok_or(BillingError::MonthOutOfRange { month: slice.month })?;
-            if day < from || day >= until {
-                return Err(BillingError::OutsideValidity {
-                    tariff: tariff.name.clone(),
-                    month: slice.month,
-                    from,
-                    until,
-                });
-            }
-        }
-    }
+    check_validity(tariff, &layout)?;
 
     let measured: Vec<demand::Measured> = layout
         .months
@@ -219,6 +206,27 @@ pub fn bill(
         months: bills,
         total,
     })
+}
+
+/// Every month of `layout` must start inside the tariff's validity window.
+fn check_validity(tariff: &Tariff, layout: &months::Layout<'_>) -> Result<(), BillingError> {
+    if let Some((from, until)) = tariff.validity {
+        for slice in &layout.months {
+            let day = slice
+                .month
+                .first_day()
+                .ok_or(BillingError::MonthOutOfRange { month: slice.month })?;
+            if day < from || day >= until {
+                return Err(BillingError::OutsideValidity {
+                    tariff: tariff.name.clone(),
+                    month: slice.month,
+                    from,
+                    until,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What was measured about a month before it is priced.
