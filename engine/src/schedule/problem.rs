@@ -285,6 +285,12 @@ impl Problem {
             ] {
                 finite(&format!("{what} of {}", session.vehicle), value)?;
             }
+            if session.arrival_kwh + session.energy_kwh > session.battery_kwh * (1.0 + 1e-9) {
+                return Err(bad(format!(
+                    "arrives with {} kWh and needs {} kWh more, beyond its {} kWh battery",
+                    session.arrival_kwh, session.energy_kwh, session.battery_kwh
+                )));
+            }
         }
         Ok(())
     }
