@@ -75,3 +75,33 @@ fn matches_the_lp_on_a_depot_day() {
         }
     }
 }
+
+/// Tight caps and low ratchets force long re-routing paths through many slots.
+#[test]
+fn matches_the_lp_on_congested_depots() {
+    let mut compared = 0;
+    for seed in 0..24 {
+        let mut problem = synthetic_depot(8 + (seed as usize % 5) * 6, 1 + seed as usize % 2, seed);
+        let fleet_max: f64 = problem.sessions.iter().map(|s| s.max_kw).sum();
+        let base_max = problem.base_kw.iter().copied().fold(0.0, f64::max);
+        problem.import_cap_kw = base_max + fleet_max * (0.15 + 0.05 * (seed % 4) as f64);
+        problem.ratchet_kw = base_max * 0.9;
+        for mode in [Mode::Availability, Mode::Cost] {
+            let ours = optimal::solve(&problem, mode).unwrap();
+            match solve_microlp(&problem, mode) {
+                Ok(reference) => {
+                    let total = ScheduleCost::of(&problem, &ours.schedule).total;
+                    assert!(
+                        relative_gap(total, reference.objective) <= 1e-6,
+                        "seed {seed} {mode:?}: {total} vs {}",
+                        reference.objective
+                    );
+                    assert!(check(&problem, &ours.schedule, mode).is_ok(), "seed {seed}");
+                    compared += 1;
+                }
+                Err(_) => assert!(!ours.unservable.is_empty(), "seed {seed} {mode:?}"),
+            }
+        }
+    }
+    assert!(compared >= 24, "only {compared} comparisons");
+}

@@ -146,6 +146,8 @@ pub(super) struct Solver<'a> {
     parent: Vec<Option<(usize, usize)>>,
     queue: Vec<usize>,
     candidates: Vec<(f64, u32)>,
+    /// Sessions of each group of the current phase that may still have supply.
+    members: Vec<Vec<u32>>,
     /// `pending[group * slots + slot]`: 1 while the pair is still to be visited, and the
     /// prefix sums of the current group's row.
     pending: Vec<u32>,
@@ -169,6 +171,7 @@ impl<'a> Solver<'a> {
             parent: vec![None; net.slots],
             queue: Vec::new(),
             candidates: Vec::new(),
+            members: Vec::new(),
             pending: Vec::new(),
             pending_prefix: vec![0; net.slots + 1],
         }
@@ -202,6 +205,15 @@ impl<'a> Solver<'a> {
         for (v, amount) in phase.amount.iter().enumerate() {
             if let Some(left) = group_left.get_mut(usize::from(phase.group[v])) {
                 *left += amount;
+            }
+        }
+        self.members.clear();
+        self.members.resize(phase.value.len(), Vec::new());
+        for (v, group) in phase.group.iter().enumerate() {
+            if let Some(members) = self.members.get_mut(usize::from(*group)) {
+                if phase.amount[v] > net.eps {
+                    members.push(v as u32);
+                }
             }
         }
         // (price − value, group, slot), cheapest first; pairs that cost more than they earn
@@ -286,20 +298,53 @@ impl<'a> Solver<'a> {
             self.flow.delivered[v] += amount;
             spare -= amount;
         }
-        // Re-routing paths.
+        // Re-routing paths: label the slots that can pass energy on towards `slot`, then
+        // try every session with supply left against those labels; search again only while
+        // that makes progress (labels go stale as paths are applied).
         while spare > eps {
-            let Some(pushed) = self.augment(slot, group, phase, spare) else {
+            self.members[group].retain(|&v| self.residual[v as usize] > eps);
+            if self.members[group].is_empty() {
                 break;
-            };
-            spare -= pushed;
+            }
+            self.label_from(slot);
+            let mut progressed = false;
+            let mut index = 0;
+            while let Some(&v) = self.members[group].get(index) {
+                index += 1;
+                let v = v as usize;
+                for q in net.first[v]..net.first[v] + net.len[v] {
+                    if spare <= eps || self.residual[v] <= eps {
+                        break;
+                    }
+                    if q != slot && self.parent[q].is_none() {
+                        continue;
+                    }
+                    if net.per_slot_kwh[v] - self.flow.kwh[net.cell(v, q)] <= eps {
+                        continue;
+                    }
+                    let amount = self.push_path(v, q, slot, spare);
+                    if amount > 0.0 {
+                        spare -= amount;
+                        progressed = true;
+                    }
+                }
+                if spare <= eps {
+                    break;
+                }
+            }
+            if !progressed {
+                break;
+            }
         }
         let pushed = start - spare.max(0.0);
         self.flow.slot_kwh[slot] += pushed;
         pushed
     }
 
-    /// One augmenting path into `target` from a session of `group`; `None` if there is none.
-    fn augment(&mut self, target: usize, group: usize, phase: &Phase, spare: f64) -> Option<f64> {
+    /// Breadth-first search backwards from `target`: `parent[s] = Some((q, w))` when
+    /// session `w` holds energy in slot `s` and can take more in slot `q`, which is itself
+    /// labelled (or is the target): moving `w`'s energy from `s` to `q` frees room in `s`.
+    fn label_from(&mut self, target: usize) {
         let net = self.net;
         let eps = net.eps;
         self.epoch = self.epoch.wrapping_add(1);
@@ -310,62 +355,79 @@ impl<'a> Solver<'a> {
         self.parent.iter_mut().for_each(|p| *p = None);
         self.queue.clear();
         self.queue.push(target);
+        let mut unlabelled = net.slots.saturating_sub(1);
         let mut head = 0;
-        let mut found = None;
-        'search: while let Some(&q) = self.queue.get(head) {
+        while let Some(&q) = self.queue.get(head) {
             head += 1;
-            for &v in net.at_slot(q) {
-                let v = v as usize;
-                if self.stamp[v] == self.epoch {
+            for &w in net.at_slot(q) {
+                if unlabelled == 0 {
+                    return;
+                }
+                let w = w as usize;
+                if self.stamp[w] == self.epoch
+                    || net.per_slot_kwh[w] - self.flow.kwh[net.cell(w, q)] <= eps
+                {
                     continue;
                 }
-                if net.per_slot_kwh[v] - self.flow.kwh[net.cell(v, q)] <= eps {
-                    continue;
-                }
-                self.stamp[v] = self.epoch;
-                if usize::from(phase.group[v]) == group && self.residual[v] > eps {
-                    found = Some((v, q));
-                    break 'search;
-                }
-                // `v` can take more at `q`: each slot where it holds energy can hand it over.
-                let base = net.offset[v];
-                for k in 0..net.len[v] {
-                    let s = net.first[v] + k;
+                // Scanning `w` once labels every slot it holds energy in; a later scan from
+                // another slot would label the same ones.
+                self.stamp[w] = self.epoch;
+                let base = net.offset[w];
+                for k in 0..net.len[w] {
+                    let s = net.first[w] + k;
                     if s != target && self.parent[s].is_none() && self.flow.kwh[base + k] > eps {
-                        self.parent[s] = Some((q, v));
+                        self.parent[s] = Some((q, w));
                         self.queue.push(s);
+                        unlabelled -= 1;
                     }
                 }
             }
         }
-        let (source, mut slot) = found?;
-        // Bottleneck.
+    }
+
+    /// Push from `source` (which adds energy in slot `start`) along the labels to `target`;
+    /// returns the kWh pushed (0 when a label has gone stale).
+    fn push_path(&mut self, source: usize, start: usize, target: usize, spare: f64) -> f64 {
+        let net = self.net;
         let mut amount = spare
             .min(self.residual[source])
-            .min(net.per_slot_kwh[source] - self.flow.kwh[net.cell(source, slot)]);
-        let mut q = slot;
+            .min(net.per_slot_kwh[source] - self.flow.kwh[net.cell(source, start)]);
+        let mut q = start;
+        let mut hops = 0;
         while q != target {
-            let (next, via) = self.parent[q]?;
+            let Some((next, via)) = self.parent[q] else {
+                return 0.0;
+            };
+            if via == source {
+                // The source would both add and re-route in one slot: leave it to a fresh search.
+                return 0.0;
+            }
             amount = amount
                 .min(self.flow.kwh[net.cell(via, q)])
                 .min(net.per_slot_kwh[via] - self.flow.kwh[net.cell(via, next)]);
             q = next;
+            hops += 1;
+            if hops > net.slots {
+                return 0.0;
+            }
         }
-        if amount <= 0.0 {
-            return None;
+        if amount <= net.eps {
+            return 0.0;
         }
-        // Apply: the source adds at `slot`; each hop moves `via`'s energy from `q` to `next`.
-        let cell = net.cell(source, slot);
+        let cell = net.cell(source, start);
         self.flow.kwh[cell] += amount;
         self.residual[source] -= amount;
         self.flow.delivered[source] += amount;
-        while slot != target {
-            let (next, via) = self.parent[slot]?;
-            let from = net.cell(via, slot);
+        let mut q = start;
+        while q != target {
+            let Some((next, via)) = self.parent[q] else {
+                break;
+            };
+            let from = net.cell(via, q);
             self.flow.kwh[from] = (self.flow.kwh[from] - amount).max(0.0);
             self.flow.kwh[net.cell(via, next)] += amount;
-            slot = next;
+            q = next;
         }
-        Some(amount)
+        amount
     }
 }
