@@ -404,6 +404,22 @@ fn shortfalls(problem: &Problem, schedule: &Schedule, mode: Mode) -> Vec<(usize,
         .collect()
 }
 
+/// The sessions a (heuristic) schedule leaves short of what `mode` requires, with the
+/// reason: [`Shortfall::WindowTooShort`] when even alone it could not be served, else
+/// [`Shortfall::CapTooLow`] naming the slots of its window where the site is at the cap.
+pub fn shortfall_report(problem: &Problem, schedule: &Schedule, mode: Mode) -> Vec<Unservable> {
+    let hours = problem.slot_hours();
+    let cap = problem.import_cap_kw;
+    let site = schedule.site_kw(problem);
+    let capacity: Vec<f64> = problem.base_kw.iter().map(|b| (cap - b) * hours).collect();
+    let fleet: Vec<f64> = site
+        .iter()
+        .zip(&problem.base_kw)
+        .map(|(s, b)| (s - b) * hours)
+        .collect();
+    diagnose(problem, schedule, mode, &fleet, &capacity)
+}
+
 fn diagnose(
     problem: &Problem,
     schedule: &Schedule,
