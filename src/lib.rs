@@ -17,6 +17,8 @@
 pub mod golden;
 pub mod report;
 pub mod request;
+pub mod scenario;
+pub mod schedule_report;
 
 pub use voltlex_dsl as dsl;
 pub use voltlex_engine as engine;

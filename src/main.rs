@@ -59,6 +59,8 @@ enum Command {
         #[arg(long)]
         month: Option<YearMonth>,
     },
+    /// Schedule a fleet's charging: every strategy side by side, the chosen one in detail.
+    Schedule(ScheduleArgs),
     /// Run a package's golden bills (`tests/*.toml`).
     Test {
         /// Package folders.
@@ -94,6 +96,46 @@ enum BillFormat {
     Csv,
     /// An Excel workbook (Summary with chart, Lines); needs `--output FILE.xlsx`.
     Xlsx,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum ScheduleFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum ModeArg {
+    /// Minimise cost; a vehicle may leave short (priced per unmet kWh), never below a
+    /// reservation.
+    Cost,
+    /// Meet every departure; name the vehicles that cannot be served and why.
+    Availability,
+}
+
+#[derive(clap::Args)]
+struct ScheduleArgs {
+    /// The scenario (JSON): site, tariff, horizon, chargers, vehicles.
+    #[arg(long)]
+    scenario: PathBuf,
+    /// The strategy shown in detail (and written as OCPP profiles): uncontrolled,
+    /// balance-equal, balance-proportional, rotation, priority, optimal. All are compared.
+    #[arg(long, default_value = "optimal")]
+    strategy: String,
+    /// Cost-minimising or availability-guaranteeing.
+    #[arg(long, value_enum, default_value = "availability")]
+    mode: ModeArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ScheduleFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Write OCPP 1.6J SetChargingProfile payloads, one JSON file per charger, into DIR
+    /// (existing files are never overwritten).
+    #[arg(long, value_name = "DIR")]
+    ocpp: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -225,6 +267,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             emit(&report::explain(&run, chosen), args.output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Schedule(args) => schedule(&args),
         Command::Test { packages } => test(&packages),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::ExplainError { code } => {
@@ -454,4 +497,71 @@ fn vlx_files(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn schedule(args: &ScheduleArgs) -> anyhow::Result<ExitCode> {
+    use voltlex::scenario;
+    use voltlex::schedule_report;
+    use voltlex_engine::schedule::strategy::Strategy;
+    use voltlex_engine::schedule::Mode;
+
+    let strategy: Strategy = args.strategy.parse().map_err(|e: String| anyhow!(e))?;
+    let mode = match args.mode {
+        ModeArg::Cost => Mode::Cost,
+        ModeArg::Availability => Mode::Availability,
+    };
+    let scenario = scenario::read(&args.scenario)?;
+    // Progress on a terminal only: redirected output stays clean.
+    let terminal = std::io::stderr().is_terminal();
+    let mut progress = |strategy: Strategy, p: voltlex_engine::schedule::optimal::Progress| {
+        if terminal {
+            eprint!(
+                "\r{strategy}: {} solves, best objective {:.0}   ",
+                p.evaluations, p.best
+            );
+        }
+    };
+    if terminal {
+        eprint!(
+            "scheduling {} stays…",
+            scenario.fleet.problem.sessions.len()
+        );
+    }
+    let outcomes = scenario.run(&Strategy::ALL, mode, &mut progress)?;
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    let text = match args.format {
+        ScheduleFormat::Table => schedule_report::to_table(&scenario, &outcomes, strategy),
+        ScheduleFormat::Json => {
+            serde_json::to_string_pretty(&schedule_report::to_json(&scenario, &outcomes, strategy))?
+                + "\n"
+        }
+        ScheduleFormat::Csv => schedule_report::to_csv(&scenario, &outcomes, strategy),
+    };
+    match &args.output {
+        Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
+        None => out!("{text}"),
+    }
+    let chosen = schedule_report::chosen(&outcomes, strategy)
+        .ok_or_else(|| anyhow!("strategy {strategy} did not run"))?;
+    if let Some(dir) = &args.ocpp {
+        let profiles = voltlex_ocpp::charging_profiles(
+            &scenario.fleet.problem,
+            &chosen.run.schedule,
+            &voltlex_ocpp::OcppOptions::default(),
+        );
+        let written = voltlex_ocpp::write_profiles(dir, &profiles)?;
+        eprintln!(
+            "wrote {} OCPP SetChargingProfile files to {}",
+            written.len(),
+            dir.display()
+        );
+    }
+    let unserved = !chosen.run.unservable.is_empty() || !scenario.fleet.unassigned.is_empty();
+    Ok(if mode == Mode::Availability && unserved {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
