@@ -215,8 +215,8 @@ fn parse_amount(
         .ok_or_else(|| table.value_error(file, row, column, expected))
 }
 
-/// An interval start in one of the accepted forms.
-fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
+/// An interval start in one of the accepted forms (also the fleet readers' times).
+pub(crate) fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
     TIMESTAMP_FORMATS
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())

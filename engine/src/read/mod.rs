@@ -15,8 +15,11 @@
 //! | `month,value` | [`monthly_index_csv`] | [`IndexSeries::Monthly`](crate::inputs::IndexSeries::Monthly) |
 //! | JEPX `spot_summary_YYYY.csv` | [`jepx_spot_summary`] | [`IndexSeries::Interval`](crate::inputs::IndexSeries::Interval) |
 //! | either of the last two | [`index_file`], [`index_files`] | [`IndexSeries`](crate::inputs::IndexSeries) |
+//! | `id,max_kw,efficiency,v2g,dc,vehicles` | [`chargers_csv`] | [`FleetCharger`](crate::schedule::fleet::FleetCharger)s |
+//! | `id,battery_kwh,…,arrival,departure,…` (one row per stay) | [`vehicles_csv`] | [`FleetVehicle`](crate::schedule::fleet::FleetVehicle)s |
 
 mod error;
+mod fleet;
 mod index;
 mod jepx;
 mod load;
@@ -24,6 +27,7 @@ mod monthly;
 mod text;
 
 pub use error::{ReadError, SequenceProblem};
+pub use fleet::{chargers_csv, chargers_csv_from_reader, vehicles_csv, vehicles_csv_from_reader};
 pub use index::{
     area_for_index_name, index_file, index_file_from_reader, index_files, merge_index,
 };

@@ -85,6 +85,11 @@ impl Row {
     pub fn get(&self, index: usize) -> &str {
         self.record.get(index).unwrap_or("")
     }
+
+    /// The cells of the row, trimmed, as many as the line holds.
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        self.record.iter()
+    }
 }
 
 /// A CSV file: its header (trimmed cells) and its data rows. Rows whose cells are all empty
