@@ -99,7 +99,10 @@ pub fn to_table(scenario: &Scenario, outcomes: &[Outcome], strategy: Strategy) -
         let verdict = if run.check.is_ok() {
             "ok".to_string()
         } else {
-            format!("{} violations", run.check.violations.len())
+            match run.check.violations.len() {
+                1 => "1 violation".to_string(),
+                n => format!("{n} violations"),
+            }
         };
         let _ = writeln!(
             out,
