@@ -49,12 +49,14 @@ fn solve_reference(problem: &Problem) -> Result<(Schedule, f64), String> {
         .map_err(|e| e.to_string())
 }
 
-/// What a child reports: seconds, objective, peak RSS in kB.
-#[derive(Debug, Clone, Copy)]
+/// What a child reports: seconds, objective, peak RSS in kB, and (voltlex) the heuristics'
+/// costs and unmet kWh.
+#[derive(Debug, Clone)]
 struct Measure {
     seconds: f64,
     objective: f64,
     peak_kb: u64,
+    heuristics: Vec<(String, f64, f64)>,
 }
 
 fn peak_rss_kb() -> u64 {
@@ -96,6 +98,8 @@ fn child(solver: &str, vehicles: usize, days: usize) -> ExitCode {
                 return ExitCode::FAILURE;
             }
             println!("RESULT {seconds} {objective} {}", peak_rss_kb());
+            // Heuristics' costs go here (`HEURISTIC name cost unmet_kwh` lines, printed after
+            // the measurement) once `schedule::heuristic` is committed.
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -128,11 +132,23 @@ fn run_child(solver: &str, vehicles: usize, days: usize) -> Result<Measure, Stri
         })?;
     let fields: Vec<&str> = line.split_whitespace().collect();
     let parse = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    let heuristics = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("HEURISTIC "))
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let name = fields.next()?.to_string();
+            let cost = fields.next()?.parse().ok()?;
+            let unmet = fields.next()?.parse().ok()?;
+            Some((name, cost, unmet))
+        })
+        .collect();
     match (parse(0), parse(1), parse(2)) {
         (Some(seconds), Some(objective), Some(kb)) => Ok(Measure {
             seconds,
             objective,
             peak_kb: kb as u64,
+            heuristics,
         }),
         _ => Err(format!("{solver} child printed `{line}`")),
     }
@@ -140,6 +156,7 @@ fn run_child(solver: &str, vehicles: usize, days: usize) -> Result<Measure, Stri
 
 fn full(filters: &[String]) -> ExitCode {
     let mut ok = true;
+    let mut heuristic_rows: Vec<HeuristicRow> = Vec::new();
     println!(
         "| instance | vehicles | slots | sessions | voltlex s | HiGHS s | speed-up | voltlex peak MB | HiGHS peak MB | voltlex objective (JPY) | HiGHS objective (JPY) | relative gap |"
     );
@@ -174,6 +191,10 @@ fn full(filters: &[String]) -> ExitCode {
                     h.objective,
                     if gap <= MAX_GAP { "" } else { " **FAIL**" },
                 );
+                // The site without the fleet: base energy and its own demand above the ratchet.
+                let idle = ScheduleCost::of(&problem, &Schedule::idle(&problem));
+                let idle = idle.energy + idle.demand;
+                heuristic_rows.push((label, v.objective.min(h.objective), idle, v.heuristics));
             }
             (v, h) => {
                 ok = false;
@@ -188,11 +209,38 @@ fn full(filters: &[String]) -> ExitCode {
             }
         }
     }
+    print_heuristics(&heuristic_rows);
     if ok {
         ExitCode::SUCCESS
     } else {
         eprintln!("a solver failed or the objectives differ by more than {MAX_GAP}");
         ExitCode::FAILURE
+    }
+}
+
+/// Instance label, optimum, cost of the base load alone, and per heuristic: name, cost,
+/// unmet kWh.
+type HeuristicRow = (String, f64, f64, Vec<(String, f64, f64)>);
+
+/// The heuristics' cost above the optimum: of the whole bill (base load included) and of the
+/// fleet's share of it (the cost above that of the base load alone).
+fn print_heuristics(rows: &[HeuristicRow]) {
+    if rows.iter().all(|(.., heuristics)| heuristics.is_empty()) {
+        return;
+    }
+    println!();
+    println!("| instance | strategy | cost (JPY) | above optimum, total | above optimum, fleet share | unmet kWh |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for (label, optimum, idle, heuristics) in rows {
+        let fleet = optimum - idle;
+        println!("| {label} | optimal | {optimum:.0} | – | – | 0 |");
+        for (name, cost, unmet) in heuristics {
+            println!(
+                "| {label} | {name} | {cost:.0} | {:.2} % | {:.1} % | {unmet:.1} |",
+                100.0 * (cost - optimum) / optimum,
+                100.0 * (cost - optimum) / fleet,
+            );
+        }
     }
 }
 
