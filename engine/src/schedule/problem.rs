@@ -154,6 +154,21 @@ pub enum ProblemError {
         /// Its value.
         value: f64,
     },
+    /// Two sessions on one charger at the same time: the strategies assume one vehicle per
+    /// charger for a whole stay (the fleet builder assigns chargers that way).
+    #[error("sessions {first} ({first_vehicle}) and {second} ({second_vehicle}) overlap on charger {charger}")]
+    ChargerOverlap {
+        /// The charger's id.
+        charger: String,
+        /// The earlier session.
+        first: usize,
+        /// Its vehicle.
+        first_vehicle: String,
+        /// The later session.
+        second: usize,
+        /// Its vehicle.
+        second_vehicle: String,
+    },
     /// A session that points outside the horizon or to a missing charger.
     #[error("session {index} ({vehicle}): {problem}")]
     BadSession {
@@ -290,6 +305,40 @@ impl Problem {
                     "arrives with {} kWh and needs {} kWh more, beyond its {} kWh battery",
                     session.arrival_kwh, session.energy_kwh, session.battery_kwh
                 )));
+            }
+        }
+        let mut by_charger: Vec<(usize, usize, usize)> = self
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(index, s)| (s.charger, s.first_slot, index))
+            .collect();
+        by_charger.sort_unstable();
+        for pair in by_charger.windows(2) {
+            let (Some(&(charger, _, first)), Some(&(next_charger, next_start, second))) =
+                (pair.first(), pair.get(1))
+            else {
+                continue;
+            };
+            let earlier_end = self.sessions.get(first).map_or(0, |s| s.end_slot);
+            if charger == next_charger && next_start < earlier_end {
+                let vehicle = |i: usize| {
+                    self.sessions
+                        .get(i)
+                        .map(|s| s.vehicle.clone())
+                        .unwrap_or_default()
+                };
+                return Err(ProblemError::ChargerOverlap {
+                    charger: self
+                        .chargers
+                        .get(charger)
+                        .map(|c| c.id.clone())
+                        .unwrap_or_default(),
+                    first,
+                    first_vehicle: vehicle(first),
+                    second,
+                    second_vehicle: vehicle(second),
+                });
             }
         }
         Ok(())
