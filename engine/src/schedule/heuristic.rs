@@ -1210,7 +1210,7 @@ fn repair(prep: &Prepared<'_>, mode: Mode, reserved_only: bool, state: &mut Pass
 /// before the golden section, because the cheapest level is usually just above it.
 ///
 /// Measured against the optimum (reference LP; `tests/schedule_properties.rs`, 100–300
-/// vehicles over a day and 100 over a week, seeds 1–3): within 0.05 % on the generated
+/// vehicles over a day and 100 over a week, seeds 1–3): within 0.3 % on the generated
 /// depots and within 0.93 % when their ratchet is tightened to the base peak. Time for
 /// 10,000 sessions × 48 slots in release builds: 0.03–0.33 s on the generated depot,
 /// 0.4–0.9 s with the tight ratchet, where the repair's work cap stops it early and the
