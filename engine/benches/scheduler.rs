@@ -25,6 +25,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use voltlex_engine::schedule::generate::synthetic_depot;
+use voltlex_engine::schedule::heuristic::Heuristic;
 use voltlex_engine::schedule::reference::solve_highs;
 use voltlex_engine::schedule::{Mode, Problem, Schedule, ScheduleCost};
 
@@ -98,8 +99,19 @@ fn child(solver: &str, vehicles: usize, days: usize) -> ExitCode {
                 return ExitCode::FAILURE;
             }
             println!("RESULT {seconds} {objective} {}", peak_rss_kb());
-            // Heuristics' costs go here (`HEURISTIC name cost unmet_kwh` lines, printed after
-            // the measurement) once `schedule::heuristic` is committed.
+            if solver == "voltlex" {
+                // After the measurement: the heuristics' cost on the same instance.
+                for heuristic in Heuristic::ALL {
+                    let cost =
+                        ScheduleCost::of(&problem, &heuristic.run(&problem, Mode::Availability));
+                    println!(
+                        "HEURISTIC {} {} {}",
+                        heuristic.name(),
+                        cost.total,
+                        cost.unmet_kwh
+                    );
+                }
+            }
             ExitCode::SUCCESS
         }
         Err(message) => {

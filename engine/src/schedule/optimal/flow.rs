@@ -254,8 +254,23 @@ impl<'a> Solver<'a> {
         // Direct arcs.
         self.candidates.clear();
         let mut wanted = 0.0;
-        for &v in net.at_slot(slot) {
-            let v = v as usize;
+        // Scan whichever is shorter: the sessions plugged in during the slot, or the group's
+        // sessions (many small groups — e.g. one per charger efficiency in cost mode).
+        let by_group = self.members[group].len() < net.at_slot(slot).len();
+        let count = if by_group {
+            self.members[group].len()
+        } else {
+            net.at_slot(slot).len()
+        };
+        for index in 0..count {
+            let v = if by_group {
+                self.members[group][index] as usize
+            } else {
+                net.at_slot(slot)[index] as usize
+            };
+            if by_group && !(net.first[v] <= slot && slot < net.first[v] + net.len[v]) {
+                continue;
+            }
             if usize::from(phase.group[v]) != group || self.residual[v] <= eps {
                 continue;
             }
@@ -355,7 +370,14 @@ impl<'a> Solver<'a> {
         self.parent.iter_mut().for_each(|p| *p = None);
         self.queue.clear();
         self.queue.push(target);
-        let mut unlabelled = net.slots.saturating_sub(1);
+        // Only a slot that holds energy can be labelled: stop once all of them are.
+        let mut unlabelled = self
+            .flow
+            .slot_kwh
+            .iter()
+            .enumerate()
+            .filter(|&(s, &kwh)| s != target && kwh > eps)
+            .count();
         let mut head = 0;
         while let Some(&q) = self.queue.get(head) {
             head += 1;

@@ -218,14 +218,26 @@ pub fn solve_with_progress(
     let flow = solver.solve(&capacity(peak_limit), &phases);
     let mut schedule = flow_to_schedule(problem, &network, &flow.kwh);
     let mut unservable = Vec::new();
-    {
-        let short = shortfalls(problem, &schedule, mode);
-        if !short.is_empty() {
-            // Serve by priority, then say why the rest cannot be served.
-            let by_priority = pricing.phases(problem, mode == Mode::Availability);
+    if !shortfalls(problem, &schedule, mode).is_empty() {
+        if mode == Mode::Availability {
+            // Serve by priority under the cap alone, then say why the rest cannot be served.
+            let by_priority = pricing.phases(problem, true);
             let flow = solver.solve(&capacity(cap), &by_priority);
             schedule = flow_to_schedule(problem, &network, &flow.kwh);
             unservable = diagnose(problem, &schedule, mode, &flow.slot_kwh, &capacity(cap));
+        } else {
+            // Reserved energy that even the penalty could not bring in: serve it by
+            // priority under the same peak limit, and name what is still short.
+            let by_priority = pricing.phases(problem, true);
+            let flow = solver.solve(&capacity(peak_limit), &by_priority);
+            schedule = flow_to_schedule(problem, &network, &flow.kwh);
+            unservable = diagnose(
+                problem,
+                &schedule,
+                mode,
+                &flow.slot_kwh,
+                &capacity(peak_limit),
+            );
         }
     }
     let cost = ScheduleCost::of(problem, &schedule);
@@ -287,13 +299,16 @@ impl Pricing {
                 .map_or(1.0, |s| problem.efficiency_of(s))
         };
         let mandatory_value = |v: usize| -> f64 {
+            // Among energy that cannot all be delivered, higher priorities first.
+            let bump = if by_priority {
+                let priority = problem.sessions.get(v).map_or(0, |s| s.priority);
+                self.big_m * 0.01 * f64::from(priority.min(1000))
+            } else {
+                0.0
+            };
             match self.mode {
-                Mode::Availability if by_priority => {
-                    let priority = problem.sessions.get(v).map_or(0, |s| s.priority);
-                    self.big_m * (1.0 + 0.01 * f64::from(priority.min(1000)))
-                }
-                Mode::Availability => self.big_m,
-                Mode::Cost => self.big_m + problem.unmet_price_per_kwh * efficiency(v),
+                Mode::Availability => self.big_m + bump,
+                Mode::Cost => self.big_m + bump + problem.unmet_price_per_kwh * efficiency(v),
             }
         };
         let mut phases = vec![grouped(mandatory.clone(), mandatory_value)];
@@ -399,7 +414,8 @@ fn shortfalls(problem: &Problem, schedule: &Schedule, mode: Mode) -> Vec<(usize,
                 Mode::Cost => session.reserved_kwh.min(session.energy_kwh),
             };
             let short = must - delivered;
-            (short > 1e-7 * must.max(1.0)).then_some((v, short))
+            // The checker's tolerance: rounding noise of the flow is not a shortfall.
+            (short > super::problem::ENERGY_TOLERANCE * must.max(1.0)).then_some((v, short))
         })
         .collect()
 }
