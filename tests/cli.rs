@@ -8,29 +8,10 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn voltlex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_voltlex"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the voltlex binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{root, stderr, stdout, tempdir, voltlex};
+use std::process::Output;
 
 /// The JEPX file beside the checkout (`../shared/data`), as in CI.
 fn jepx_2024() -> String {
@@ -322,15 +303,6 @@ fn explain_error_explains_every_code() {
         assert!(stdout(&one).starts_with(&code));
     }
     assert_eq!(voltlex(&["explain-error", "E9999"]).status.code(), Some(2));
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = root()
-        .join("target/test-tmp")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

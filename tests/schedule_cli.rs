@@ -8,39 +8,11 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{root, stderr, stdout, tempdir, voltlex};
 
 const SCENARIO: &str = "workbooks/examples/fleet/depot-night.json";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn voltlex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_voltlex"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the voltlex binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = root()
-        .join("target/test-tmp")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn the_example_depot_compares_every_strategy_and_avoids_the_trap() {
