@@ -241,6 +241,21 @@ pub struct Outcome {
 
 /// Read a scenario file (see the module documentation).
 ///
+/// ```
+/// use std::path::Path;
+/// use voltlex_engine::schedule::{strategy::Strategy, Mode};
+///
+/// let scenario = voltlex::scenario::read(Path::new("workbooks/examples/fleet/depot-night.json"))?;
+/// assert_eq!(scenario.fleet.problem.sessions.len(), 40);
+/// assert_eq!(scenario.currency, "JPY");
+/// let outcomes = scenario.run(&[Strategy::Optimal], Mode::Availability, &mut |_, _| {})?;
+/// let optimal = &outcomes[0];
+/// assert!(optimal.run.check.is_ok());
+/// // Billed with the billing engine against uncontrolled charging: cheaper.
+/// assert!(optimal.bill.as_ref().unwrap().delta.starts_with('-'));
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// A message naming the file and, for JSON, the line and column.
@@ -509,7 +524,8 @@ fn inline_vehicles(path: &Path, entries: &[VehicleEntry]) -> anyhow::Result<Vec<
 
 impl Scenario {
     /// Run `strategies` in `mode` (uncontrolled is always run too: it is what bills are
-    /// compared with) and bill each site load.
+    /// compared with) and bill each site load; `progress` hears from long solves. See
+    /// [`read`] for an example.
     ///
     /// # Errors
     ///
@@ -562,7 +578,16 @@ impl Scenario {
         }
     }
 
-    /// The site load with a schedule's charging added.
+    /// The site load with a schedule's charging added (what is billed).
+    ///
+    /// ```
+    /// # use std::path::Path;
+    /// use voltlex_engine::schedule::Schedule;
+    /// let scenario = voltlex::scenario::read(Path::new("workbooks/examples/fleet/depot-night.json"))?;
+    /// let idle = Schedule::idle(&scenario.fleet.problem);
+    /// assert_eq!(scenario.site_load(&idle), scenario.load);
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
     pub fn site_load(&self, schedule: &Schedule) -> LoadProfile {
         let problem = &self.fleet.problem;
         let hours = problem.slot_hours();

@@ -8,7 +8,7 @@ use voltlex_engine::schedule::strategy::Strategy;
 
 use crate::scenario::{Outcome, Scenario};
 
-/// The chosen strategy's outcome (the optimal one when it is not among the outcomes).
+/// The outcome of `strategy`, if it ran.
 pub fn chosen(outcomes: &[Outcome], strategy: Strategy) -> Option<&Outcome> {
     outcomes.iter().find(|o| o.run.strategy == strategy)
 }
@@ -44,7 +44,23 @@ fn decimal_money(text: &str) -> String {
         .unwrap_or_else(|_| text.to_string())
 }
 
-/// The human-readable report.
+/// The human-readable report: the strategies side by side, then `strategy`'s schedule.
+///
+/// ```
+/// # use std::path::Path;
+/// use voltlex::schedule_report::{to_csv, to_json, to_table};
+/// use voltlex_engine::schedule::{strategy::Strategy, Mode};
+///
+/// let scenario = voltlex::scenario::read(Path::new("workbooks/examples/fleet/depot-night.json"))?;
+/// let outcomes = scenario.run(&Strategy::ALL, Mode::Cost, &mut |_, _| {})?;
+/// let table = to_table(&scenario, &outcomes, Strategy::Priority);
+/// assert!(table.contains("priority schedule (Cost mode)"));
+/// let json = to_json(&scenario, &outcomes, Strategy::Optimal);
+/// assert_eq!(json["strategies"].as_array().unwrap().len(), 6);
+/// let csv = to_csv(&scenario, &outcomes, Strategy::Optimal);
+/// assert_eq!(csv.lines().count(), 1 + 48);
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn to_table(scenario: &Scenario, outcomes: &[Outcome], strategy: Strategy) -> String {
     let problem = &scenario.fleet.problem;
     let mut out = String::new();
@@ -235,7 +251,7 @@ fn describe(scenario: &Scenario, reason: &voltlex_engine::schedule::optimal::Sho
     }
 }
 
-/// The JSON report.
+/// The JSON report (an example is at [`to_table`]).
 pub fn to_json(scenario: &Scenario, outcomes: &[Outcome], strategy: Strategy) -> Value {
     let problem = &scenario.fleet.problem;
     let best = optimum(outcomes);
@@ -306,7 +322,7 @@ pub fn to_json(scenario: &Scenario, outcomes: &[Outcome], strategy: Strategy) ->
 }
 
 /// The chosen strategy's schedule as CSV: one row per slot, the site columns, then one
-/// column of kW per vehicle (its stays added up).
+/// column of kW per vehicle (its stays added up). An example is at [`to_table`].
 pub fn to_csv(scenario: &Scenario, outcomes: &[Outcome], strategy: Strategy) -> String {
     let problem = &scenario.fleet.problem;
     let Some(outcome) = chosen(outcomes, strategy) else {

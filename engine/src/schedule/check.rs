@@ -830,9 +830,20 @@ mod tests {
         }
     }
 
+    /// The same sessions on two chargers (`problem()` shares one charger, which
+    /// `Problem::validate` refuses, to exercise the sharing check).
+    fn two_chargers() -> Problem {
+        let mut p = problem();
+        let mut second = p.chargers[0].clone();
+        second.id = "C2".into();
+        p.chargers.push(second);
+        p.sessions[1].charger = 1;
+        p
+    }
+
     #[test]
     fn a_valid_schedule_passes() {
-        let p = problem();
+        let p = two_chargers();
         let s = Schedule {
             power_kw: vec![vec![5.0, 5.0], vec![0.0, 5.0, 5.0]],
         };
@@ -897,7 +908,7 @@ mod tests {
 
     #[test]
     fn rounding_noise_is_not_a_violation() {
-        let p = problem();
+        let p = two_chargers();
         let s = Schedule {
             power_kw: vec![vec![5.0 + 1e-9, 5.0], vec![0.0, 5.0 - 1e-9, 5.0]],
         };

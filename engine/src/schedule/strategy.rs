@@ -96,7 +96,8 @@ impl FromStr for Strategy {
     }
 }
 
-/// One strategy's schedule, its cost and the checker's verdict.
+/// One strategy's schedule, its cost and the checker's verdict (made by [`run`], which has
+/// an example).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrategyRun {
     /// The strategy.

@@ -274,16 +274,17 @@ fn random_schedules_validate_and_round_trip() {
     for round in 0..200 {
         let slots = 4 + (next() * 60.0) as usize;
         let slot_minutes = [15, 30, 60][round % 3];
-        let chargers: Vec<Charger> = (0..3)
-            .map(|i| charger(&format!("C{i}"), [7.0, 22.0, 90.0][i]))
+        // One charger per session: sessions overlapping on one charger are refused.
+        let chargers: Vec<Charger> = (0..5)
+            .map(|i| charger(&format!("C{i}"), [7.0, 22.0, 90.0][i % 3]))
             .collect();
         let mut sessions = Vec::new();
         let mut power = Vec::new();
-        for i in 0..5 {
+        for (i, charger) in chargers.iter().enumerate() {
             let first = (next() * (slots - 1) as f64) as usize;
             let end = first + 1 + (next() * (slots - first - 1) as f64) as usize;
-            let max_kw = chargers[i % 3].max_kw;
-            sessions.push(session(&format!("EV{i}"), i % 3, first, end));
+            let max_kw = charger.max_kw;
+            sessions.push(session(&format!("EV{i}"), i, first, end));
             power.push(
                 (first..end)
                     .map(|_| match (next() * 4.0) as u32 {

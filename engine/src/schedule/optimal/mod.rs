@@ -27,7 +27,7 @@ use super::plan::Schedule;
 use super::problem::{Mode, Problem, ProblemError};
 use flow::{Network, Phase, Solver};
 
-/// The optimal schedule and how it was proved.
+/// The optimal schedule and how it was proved (made by [`solve`], which has an example).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OptimalSolution {
     /// The schedule.
@@ -44,7 +44,8 @@ pub struct OptimalSolution {
     pub unservable: Vec<Unservable>,
 }
 
-/// A session availability mode cannot serve, and why.
+/// A session that cannot be served as the mode requires, and why (see the second half of
+/// the example at [`solve`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unservable {
     /// Index into `Problem::sessions`.
