@@ -190,12 +190,32 @@ impl Rounding {
 pub struct CompiledRules {
     /// The tariffs, in source order.
     pub tariffs: Vec<Tariff>,
+    /// `contract aggregator` blocks, in source order.
+    #[serde(default)]
+    pub aggregator_contracts: Vec<AggregatorContract>,
+    /// `chemistry` blocks (custom battery chemistries), in source order.
+    #[serde(default)]
+    pub chemistries: Vec<ChemistryRule>,
 }
 
 impl CompiledRules {
     /// The tariff with this exact name.
     pub fn tariff(&self, name: &str) -> Option<&Tariff> {
         self.tariffs.iter().find(|tariff| tariff.name == name)
+    }
+
+    /// The aggregator contract with this exact name.
+    pub fn aggregator_contract(&self, name: &str) -> Option<&AggregatorContract> {
+        self.aggregator_contracts
+            .iter()
+            .find(|contract| contract.name == name)
+    }
+
+    /// The custom chemistry with this exact name.
+    pub fn chemistry(&self, name: &str) -> Option<&ChemistryRule> {
+        self.chemistries
+            .iter()
+            .find(|chemistry| chemistry.name == name)
     }
 }
 
@@ -809,4 +829,168 @@ pub struct Computed {
     pub rounding: Option<Rounding>,
     /// Where declared.
     pub origin: RuleRef,
+}
+
+/// A market an aggregator bids the fleet's flexibility into.
+///
+/// ```
+/// use voltlex_dsl::rules::Market;
+/// assert_eq!(Market::Tertiary2.keyword(), "tertiary2");
+/// assert_eq!(Market::from_keyword("spot"), Some(Market::Spot));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Market {
+    /// JEPX day-ahead spot market (48 half-hour products).
+    Spot,
+    /// Balancing market, primary reserve (一次, response ≤ 10 s).
+    Primary,
+    /// Balancing market, secondary-1 (二次①, LFC, ≤ 5 min).
+    Secondary1,
+    /// Balancing market, secondary-2 (二次②, EDC, ≤ 5 min).
+    Secondary2,
+    /// Balancing market, tertiary-1 (三次①, ≤ 15 min).
+    Tertiary1,
+    /// Balancing market, tertiary-2 (三次②, ≤ 60 min, 30-minute blocks).
+    Tertiary2,
+    /// OCCTO capacity market (aggregated demand response).
+    Capacity,
+}
+
+impl Market {
+    /// Every market, in the order of the keyword list.
+    pub const ALL: [Market; 7] = [
+        Market::Spot,
+        Market::Primary,
+        Market::Secondary1,
+        Market::Secondary2,
+        Market::Tertiary1,
+        Market::Tertiary2,
+        Market::Capacity,
+    ];
+
+    /// The keyword used in rule files and on the command line.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Market::Spot => "spot",
+            Market::Primary => "primary",
+            Market::Secondary1 => "secondary1",
+            Market::Secondary2 => "secondary2",
+            Market::Tertiary1 => "tertiary1",
+            Market::Tertiary2 => "tertiary2",
+            Market::Capacity => "capacity",
+        }
+    }
+
+    /// The market a keyword names.
+    pub fn from_keyword(keyword: &str) -> Option<Market> {
+        Market::ALL.into_iter().find(|m| m.keyword() == keyword)
+    }
+}
+
+impl fmt::Display for Market {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// What an aggregator fee is charged on.
+///
+/// ```
+/// use voltlex_dsl::rules::FeeBasis;
+/// assert_eq!(FeeBasis::VehicleMonth.to_string(), "per vehicle per month");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeeBasis {
+    /// Per enrolled vehicle and month.
+    VehicleMonth,
+    /// Per kWh discharged for the markets (grid side).
+    Kwh,
+    /// Per month, for the whole fleet.
+    Month,
+}
+
+impl fmt::Display for FeeBasis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FeeBasis::VehicleMonth => "per vehicle per month",
+            FeeBasis::Kwh => "per kWh",
+            FeeBasis::Month => "per month",
+        })
+    }
+}
+
+/// One fee the aggregator charges the fleet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregatorFee {
+    /// Amount in `currency` per `basis`.
+    pub amount: Decimal,
+    /// What the amount is charged on.
+    pub basis: FeeBasis,
+    /// Where the fee is written.
+    pub origin: RuleRef,
+}
+
+/// A `contract aggregator` block: how a fleet's flexibility is sold and the revenue shared.
+///
+/// Shares are fractions (0.7 for `70%`) that sum to 1. Defaults, where the block is silent:
+/// minimum bid 1,000 kW, no fees, no dispatch caps, no penalty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregatorContract {
+    /// The contract's name as written.
+    pub name: String,
+    /// Where the block starts.
+    pub origin: RuleRef,
+    /// Currency of fees and penalties.
+    pub currency: Currency,
+    /// Markets entered, as listed.
+    pub markets: Vec<Market>,
+    /// Smallest offer the aggregator can place in a balancing or capacity product, kW.
+    pub minimum_bid_kw: f64,
+    /// Fleet's share of gross market revenue (0..=1).
+    pub fleet_share: Decimal,
+    /// Aggregator's share of gross market revenue (0..=1); `fleet_share + aggregator_share = 1`.
+    pub aggregator_share: Decimal,
+    /// Fees, in source order.
+    pub fees: Vec<AggregatorFee>,
+    /// Cap on discharge: equivalent full cycles per day per vehicle.
+    pub max_cycles_per_day: Option<f64>,
+    /// Floor on state of charge while dispatched (0..=1 of capacity).
+    pub minimum_soc: Option<f64>,
+    /// Penalty per kW of an accepted balancing offer that is not delivered, per 30-minute block.
+    pub penalty_per_kw: Option<Decimal>,
+}
+
+/// One point of a chemistry's cycle-life curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CycleLifePoint {
+    /// Depth of discharge, 0 < dod ≤ 1.
+    pub depth_of_discharge: f64,
+    /// Full cycles at that depth until end of life.
+    pub cycles: f64,
+}
+
+/// A `chemistry` block: a custom battery chemistry for the degradation model.
+///
+/// Fields left out take the value of the preset named by `based_on` (`"LFP"` or `"NMC"`);
+/// without `based_on`, `cycle_life` must be given and the rest take the LFP preset's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChemistryRule {
+    /// The chemistry's name as written.
+    pub name: String,
+    /// Where the block starts.
+    pub origin: RuleRef,
+    /// Preset the unspecified parameters come from (`"LFP"`, `"NMC"`).
+    pub based_on: Option<String>,
+    /// Cycle life at 25 °C, at least two depths, sorted by depth (ascending).
+    pub cycle_life: Vec<CycleLifePoint>,
+    /// Capacity loss at end of life (0.2 for "end of life 80%").
+    pub end_of_life_loss: Option<f64>,
+    /// Calendar capacity loss after one year at 25 °C and 50 % state of charge (fraction).
+    pub calendar_loss_first_year: Option<f64>,
+    /// Time exponent of calendar loss (loss ∝ days^exponent; ≈ 0.5).
+    pub calendar_exponent: Option<f64>,
+    /// Pack replacement cost per kWh of capacity.
+    pub replacement_cost_per_kwh: Option<Decimal>,
 }

@@ -1,6 +1,9 @@
 //! voltlex-engine: physics and money. Bills interval meter data under compiled tariff rules.
+pub mod battery;
 pub mod billing;
 pub mod inputs;
 pub mod month;
 pub mod read;
+pub mod risk;
 pub mod schedule;
+pub mod v2g;
