@@ -1,1 +1,13 @@
 //! V2B and V2G dispatch: discharge into the site and the markets, priced against wear.
+//!
+//! - `problem.rs` — [`V2gProblem`]: the charging [`crate::schedule::Problem`] plus export
+//!   prices, discharge limits, battery floors, cycle caps and wear; the linear programme in
+//!   its module documentation is what every solver solves.
+//! - `plan.rs` — [`V2gPlan`] (charge and discharge per session and slot) and [`V2gCost`],
+//!   the objective computed from a plan alone.
+
+pub mod plan;
+pub mod problem;
+
+pub use plan::{V2gCost, V2gPlan};
+pub use problem::{V2gProblem, V2gSession};
