@@ -19,6 +19,10 @@ pub struct RuleFile {
     pub file: FileId,
     /// Its tariffs, in order.
     pub tariffs: Vec<TariffDecl>,
+    /// Its `contract aggregator` blocks, in order.
+    pub contracts: Vec<ContractDecl>,
+    /// Its `chemistry` blocks, in order.
+    pub chemistries: Vec<ChemistryDecl>,
 }
 
 /// `tariff "name" { … }`.
@@ -347,6 +351,120 @@ pub struct Item {
     /// What it says.
     pub kind: ItemKind,
     /// The leading keyword.
+    pub keyword: Span,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `contract aggregator "name" { … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractDecl {
+    /// The quoted name.
+    pub name: Spanned<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// Its statements in order.
+    pub items: Vec<ContractItem>,
+}
+
+/// Who a revenue share goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareParty {
+    /// `fleet`
+    Fleet,
+    /// `aggregator`
+    Aggregator,
+}
+
+/// One statement of an aggregator contract, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContractItemKind {
+    /// `markets spot, tertiary2, …`
+    Markets(Vec<Spanned<String>>),
+    /// `minimum bid 1 MW`
+    MinimumBid(Quantity),
+    /// `minimum soc 30%`
+    MinimumSoc(Quantity),
+    /// `share fleet 70%, aggregator 30%`
+    Share(Vec<(Spanned<ShareParty>, Quantity)>),
+    /// `fee 2 JPY per kWh`, `fee 10000 JPY per month`, `fee 500 JPY per vehicle per month`.
+    Fee {
+        /// The amount and its unit (`JPY` alone when `per vehicle per month` follows).
+        amount: Quantity,
+        /// The span of `per vehicle per month`, when written.
+        per_vehicle_month: Option<Span>,
+    },
+    /// `max cycles 1.5 per day` (the number as written).
+    MaxCycles(Spanned<String>),
+    /// `penalty 100 JPY per kW`
+    Penalty(Quantity),
+    /// An unrecognised statement.
+    Unknown(Spanned<String>),
+}
+
+/// A statement of an aggregator contract with the span of its leading words and of the whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractItem {
+    /// What it says.
+    pub kind: ContractItemKind,
+    /// The leading keywords (`minimum bid`).
+    pub keyword: Span,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `chemistry "name" { … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChemistryDecl {
+    /// The quoted name.
+    pub name: Spanned<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// Its statements in order.
+    pub items: Vec<ChemistryItem>,
+}
+
+/// `CYCLES at DEPTH% DoD`: one point of a cycle-life curve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CyclePoint {
+    /// The number of cycles as written.
+    pub cycles: Spanned<String>,
+    /// The depth of discharge (`80%`).
+    pub depth_of_discharge: Quantity,
+    /// The whole point.
+    pub span: Span,
+}
+
+/// One statement of a chemistry, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChemistryItemKind {
+    /// `based on "LFP"`
+    BasedOn(Spanned<String>),
+    /// `cycle life 3000 at 100% DoD, …`
+    CycleLife(Vec<CyclePoint>),
+    /// `end of life 80%` (capacity remaining).
+    EndOfLife(Quantity),
+    /// `calendar loss 2.5% after 1 year`
+    CalendarLoss {
+        /// The capacity lost.
+        loss: Quantity,
+        /// After how long (`1 year`).
+        after: Quantity,
+    },
+    /// `calendar exponent 0.5` (the number as written).
+    CalendarExponent(Spanned<String>),
+    /// `replacement cost 25000 JPY/kWh`
+    ReplacementCost(Quantity),
+    /// An unrecognised statement.
+    Unknown(Spanned<String>),
+}
+
+/// A statement of a chemistry with the span of its leading words and of the whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChemistryItem {
+    /// What it says.
+    pub kind: ChemistryItemKind,
+    /// The leading keywords (`cycle life`).
     pub keyword: Span,
     /// The whole statement.
     pub span: Span,

@@ -255,12 +255,24 @@ pub mod codes {
     pub const PACKAGE: &str = "E0401";
     /// A tariff name used twice.
     pub const DUPLICATE_TARIFF: &str = "E0402";
+    /// An aggregator contract or chemistry name used twice.
+    pub const DUPLICATE_NAME: &str = "E0403";
     /// A script that does not compile.
     pub const SCRIPT: &str = "E0501";
     /// A wasm module that is invalid or breaks the plugin ABI.
     pub const PLUGIN: &str = "E0502";
     /// A script or module file that cannot be read, or lies outside the package.
     pub const RESOURCE: &str = "E0503";
+    /// A market an aggregator contract names that voltlex does not know.
+    pub const UNKNOWN_MARKET: &str = "E0701";
+    /// A market listed twice in one contract.
+    pub const DUPLICATE_MARKET: &str = "E0702";
+    /// Revenue shares that are incomplete or do not sum to 100 %.
+    pub const SHARES: &str = "E0703";
+    /// A cycle-life curve with too few points, or cycles that do not fall as depth grows.
+    pub const CYCLE_LIFE: &str = "E0704";
+    /// A chemistry preset that does not exist.
+    pub const UNKNOWN_PRESET: &str = "E0705";
     /// Warning: periods declared but nothing priced by them.
     pub const UNUSED_PERIOD: &str = "W0601";
     /// Warning: a rate far from its siblings or from its previous value.
@@ -270,13 +282,13 @@ pub mod codes {
 
     /// Every code with its title and explanation.
     pub const ALL: &[(&str, &str, &str)] = &[
-        (SYNTAX, "syntax error", "The text does not follow the grammar of .vlx files. The message says what the parser expected at that point and what it found. Statements start with a keyword (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round); values are a number and a unit (`16.56 JPY/kWh`); dates are YYYY-MM-DD."),
+        (SYNTAX, "syntax error", "The text does not follow the grammar of .vlx files. The message says what the parser expected at that point and what it found. A file holds `tariff`, `contract aggregator` and `chemistry` blocks. Statements start with a keyword (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round in a tariff; markets, minimum bid, share, fee, … in a contract; cycle life, end of life, … in a chemistry); values are a number and a unit (`16.56 JPY/kWh`); dates are YYYY-MM-DD."),
         (UNKNOWN_ITEM, "unknown statement", "A statement starts with a word the language does not know in this place. Check the spelling; the help line suggests the closest keyword."),
         (UNKNOWN_UNIT, "unknown unit", "Units are JPY, USD, kW, kWh, %, min, month (or months), and their ratios such as JPY/kWh or `JPY/kW per month`. Units are case-sensitive: kWh, not kwh."),
         (WRONG_UNIT, "wrong unit", "The quantity has a valid unit, but not the one this place needs: an energy price must be money per kWh, a demand charge money per kW per month, an interval minutes, a lag months. The label says what was expected."),
-        (CURRENCY_MISMATCH, "currency mismatch", "Every amount in a tariff must be in the tariff's `currency`. Convert the figure, or change the tariff's currency."),
-        (BAD_NUMBER, "bad number", "The number cannot be represented (too many digits) or is not allowed here (for example a negative interval or a zero block size)."),
-        (BAD_PERCENT, "percentage out of range", "The percentage must lie in the range the label gives (for example a power factor between 0 % and 100 %, a tax rate between 0 % and 100 %)."),
+        (CURRENCY_MISMATCH, "currency mismatch", "Every amount in a tariff must be in the tariff's `currency`. Convert the figure, or change the tariff's currency. In a `contract aggregator`, every fee and the penalty must be in one currency (the first amount's); a chemistry's replacement cost must be in the currency of the other rules it is compiled with."),
+        (BAD_NUMBER, "bad number", "The number cannot be represented (too many digits) or is not allowed here (for example a negative interval, a zero block size, a negative fee, a minimum bid or a cycle count that is not above zero)."),
+        (BAD_PERCENT, "percentage out of range", "The percentage must lie in the range the label gives (for example a power factor between 0 % and 100 %, a tax rate between 0 % and 100 %, a revenue share or a minimum state of charge between 0 % and 100 %, a depth of discharge above 0 % and at most 100 %, an end of life above 0 % and below 100 %)."),
         (UNKNOWN_CURRENCY, "unknown currency", "voltlex bills in JPY or USD."),
         (BAD_DATE, "bad date", "Dates are written YYYY-MM-DD and must exist in the calendar (no 2025-02-30)."),
         (BAD_TIME, "bad time", "Times are HH:MM from 00:00 to 24:00, and a period boundary must fall on the tariff's interval grid (a 30-minute tariff cannot switch period at 13:15)."),
@@ -291,17 +303,23 @@ pub mod codes {
         (PERIOD_OVERLAP, "intervals in two periods", "Two periods claim the same interval. Use `except OTHER` on one of them, or narrow its times. The message names the first interval claimed twice."),
         (BAD_MONTH, "bad month", "Months in season ranges are Jan, Feb, Mar, Apr, May, Jun, Jul, Aug, Sep, Oct, Nov, Dec, or MM-DD dates."),
         (BAD_TIME_ZONE, "bad time zone", "Time zones are IANA names such as Asia/Tokyo or America/Los_Angeles."),
-        (DUPLICATE, "given twice", "This statement may appear once in its block; the label points to the first one."),
-        (MISSING, "missing statement", "The tariff or block lacks a statement it needs, for example a currency, a demand charge or subscription in a demand block, or an index for an adjustment."),
+        (DUPLICATE, "given twice", "This statement may appear once in its block; the label points to the first one. (In a `contract aggregator`, only `fee` may be given more than once.)"),
+        (MISSING, "missing statement", "The tariff or block lacks a statement it needs, for example a currency, a demand charge or subscription in a demand block, an index for an adjustment, `markets` or `share` in a `contract aggregator`, or `cycle life` in a chemistry that is not `based on` a preset."),
         (ENERGY_KEYS, "energy prices do not match seasons or periods", "Energy prices given per key must name all the tariff's periods (or all its seasons) and nothing else, so that every kWh has exactly one price."),
         (TIER_ORDER, "bad tiers", "Tier limits must increase, and the last tier must be `rest at PRICE`."),
         (CONFLICT, "contradictory clauses", "Two clauses cannot both hold, for example `per interval` pricing with a lag or an averaging window, or a contract demand rule with a subscription."),
         (DEMAND_HOLIDAY, "inconsistent demand-charge holiday", "Phase-in steps must start on or after the `waived until` date, be in increasing date order, and lie between 0 % and 100 %."),
         (PACKAGE, "package problem", "package.toml must have name, version, valid_from and valid_until (YYYY-MM-DD, valid_from before valid_until), and name .vlx files that exist."),
         (DUPLICATE_TARIFF, "tariff name used twice", "Tariffs are selected by name (`voltlex bill --tariff NAME`), so a package cannot hold two tariffs with the same name."),
+        (DUPLICATE_NAME, "contract or chemistry name used twice", "Aggregator contracts and chemistries are looked up by name, so a package cannot hold two `contract aggregator` blocks, or two `chemistry` blocks, with the same name. A contract and a chemistry (or a tariff) may share a name: they are different kinds of item."),
         (SCRIPT, "script does not compile", "A `computed` line's rhai script has a syntax error; the label gives the script's line and column. Scripts see an `input` map and return `quantity(value, \"UNIT\")` in the declared unit; see docs/scripts.md."),
         (PLUGIN, "plugin cannot be used", "A `computed` line's wasm module is not valid, imports something (plugins may import nothing: no WASI, no host functions), or lacks the exports of the plugin ABI: `memory`, `voltlex_alloc(i32) -> i32` and the named function `(i32, i32) -> f64`. See docs/plugins.md."),
         (RESOURCE, "file cannot be loaded", "A script or plugin file named by a rule cannot be read. Paths are relative to the package folder and must stay inside it (no `..`, no absolute paths); rules checked from text alone cannot load files at all."),
+        (UNKNOWN_MARKET, "unknown market", "`markets` in a `contract aggregator` names the markets the fleet's flexibility is sold in: spot (JEPX day-ahead), primary, secondary1, secondary2, tertiary1, tertiary2 (the balancing-market products 一次, 二次①, 二次②, 三次①, 三次②) and capacity (the OCCTO capacity market). Names are lower case and separated by commas."),
+        (DUPLICATE_MARKET, "market listed twice", "Each market may appear once in a contract's `markets` list; the label points to the first mention. Remove the repetition."),
+        (SHARES, "revenue shares do not add up", "`share fleet P%, aggregator Q%` splits the gross market revenue between the fleet and the aggregator: both parties must be named once, and P + Q must be exactly 100 %. Each share lies between 0 % and 100 %."),
+        (CYCLE_LIFE, "bad cycle-life curve", "`cycle life N at D% DoD, …` gives how many full cycles the battery lasts at each depth of discharge. It needs at least two points, each depth once, and fewer cycles at deeper discharge: the cycle count must fall strictly as the depth grows. Points may be written in any order; they are sorted by depth."),
+        (UNKNOWN_PRESET, "unknown chemistry preset", "`based on \"NAME\"` takes the unspecified parameters of a chemistry from a preset. The presets are \"LFP\" (lithium iron phosphate) and \"NMC\" (nickel manganese cobalt), written in capitals."),
         (UNUSED_PERIOD, "periods never used", "The tariff declares time-of-use periods but prices nothing by them (the energy price is flat or seasonal). Either the energy block should be keyed by the periods, or the periods block is left over."),
         (RATE_OUTLIER, "rate far from its siblings", "A price is more than 5 times above or below the median of its sibling prices (the other periods, seasons or tiers), or the value before it in a timeline. That is usually a misplaced decimal point (195.1 for 19.51) or a wrong unit. A warning: if the figure is right, nothing needs to change."),
         (INDEX_NEVER_PROVIDED, "index never provided", "An adjustment or computed line reads an index that none of the package's golden tests (tests/*.toml) provides, so no test proves how it is billed. Add a golden bill with `[index]` giving the series."),

@@ -11,7 +11,8 @@
 //!   line up, right-aligned (`night       9.73 JPY/kWh` under `heavy_load 19.40 JPY/kWh`);
 //!   a column spans the whole block, blank lines and comments included;
 //! - blank lines as written, but at most one in a row, none after `{` or before `}`, none at
-//!   the start of the file, and always one between top-level tariffs; the file ends with one
+//!   the start of the file, and always one between top-level items (tariffs, `contract
+//!   aggregator` and `chemistry` blocks); the file ends with one
 //!   newline (an empty file stays empty);
 //! - an adjustment written without braces (`adjustment fuel_cost index "x"`) gets them, so
 //!   each of its clauses has a line;
@@ -296,7 +297,12 @@ fn layout_events(text: &str) -> Result<Vec<Event<'_>>, Box<pest::error::Error<Ru
 /// Leaves of the tree: atomic rules (no inner pairs), and the rules copied as a whole.
 fn is_token(pair: &Pair<Rule>) -> bool {
     match pair.as_rule() {
-        Rule::string | Rule::long_string | Rule::unknown_item | Rule::unknown_demand_item => true,
+        Rule::string
+        | Rule::long_string
+        | Rule::unknown_item
+        | Rule::unknown_demand_item
+        | Rule::unknown_aggregator_item
+        | Rule::unknown_chemistry_item => true,
         // An empty block (`{ }`) has no inner pairs either, but it is punctuation.
         _ => pair.clone().into_inner().next().is_none() && !pair.as_str().starts_with('{'),
     }
@@ -446,7 +452,13 @@ impl<'a> Walker<'a> {
         self.gap(span.start());
         let rule = pair.as_rule();
         let mut text = span.as_str();
-        if matches!(rule, Rule::unknown_item | Rule::unknown_demand_item) {
+        if matches!(
+            rule,
+            Rule::unknown_item
+                | Rule::unknown_demand_item
+                | Rule::unknown_aggregator_item
+                | Rule::unknown_chemistry_item
+        ) {
             // It runs to the end of its line: not its trailing blanks.
             text = text.trim_end();
         }

@@ -33,13 +33,22 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
     let pairs =
         VlxParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(file, text, e)))?;
     let walker = Walker { file };
-    // The `file` rule yields one pair; its inner pairs are the tariffs (and EOI).
-    let tariffs = pairs
-        .flat_map(Pair::into_inner)
-        .filter(|p| p.as_rule() == Rule::tariff)
-        .map(|p| walker.tariff(p))
-        .collect();
-    Ok(RuleFile { file, tariffs })
+    // The `file` rule yields one pair; its inner pairs are the top-level items (and EOI).
+    let mut rule_file = RuleFile {
+        file,
+        tariffs: Vec::new(),
+        contracts: Vec::new(),
+        chemistries: Vec::new(),
+    };
+    for pair in pairs.flat_map(Pair::into_inner) {
+        match pair.as_rule() {
+            Rule::tariff => rule_file.tariffs.push(walker.tariff(pair)),
+            Rule::aggregator_contract => rule_file.contracts.push(walker.contract(pair)),
+            Rule::chemistry => rule_file.chemistries.push(walker.chemistry(pair)),
+            _ => {}
+        }
+    }
+    Ok(rule_file)
 }
 
 /// What a grammar rule is called in an error message.
@@ -47,7 +56,25 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         EOI => "end of file",
-        file | tariff | k_tariff => "`tariff \"name\" { … }`",
+        // Only the top level starts these: one expectation for all of them.
+        file | tariff | k_tariff | aggregator_contract | k_contract_top | chemistry
+        | k_chemistry => "a block (`tariff`, `contract aggregator` or `chemistry`)",
+        aggregator_item | unknown_aggregator_item => "a contract item (markets, minimum bid, minimum soc, share, fee, max cycles, penalty)",
+        chemistry_item | unknown_chemistry_item => "a chemistry item (based on, cycle life, end of life, calendar loss, calendar exponent, replacement cost)",
+        k_aggregator => "`aggregator`",
+        k_bid | k_soc => "`bid` or `soc`",
+        share_part | k_fleet => "a share (`fleet 70%` or `aggregator 30%`)",
+        per_vehicle | k_vehicle => "`per vehicle per month`",
+        k_month => "`month`",
+        k_cycles => "`cycles`",
+        k_on => "`on`",
+        k_life => "`life`",
+        k_of => "`of`",
+        cycle_point => "a cycle-life point (`3000 at 100% DoD`)",
+        k_dod => "`DoD`",
+        k_loss | k_exponent => "`loss` or `exponent`",
+        k_after => "`after`",
+        k_cost => "`cost`",
         comma => "`,` (before another value)",
         tariff_item | unknown_item => "a tariff item (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round)",
         demand_item | unknown_demand_item => "a demand item (interval, contract, charge, power_factor, waived, phase in, subscription, overage, round)",
@@ -114,6 +141,21 @@ const TARIFF_KEYWORDS: &[Rule] = &[
     Rule::k_tax,
     Rule::k_round,
 ];
+const AGGREGATOR_KEYWORDS: &[Rule] = &[
+    Rule::k_markets,
+    Rule::k_minimum,
+    Rule::k_share,
+    Rule::k_fee,
+    Rule::k_max,
+    Rule::k_penalty,
+];
+const CHEMISTRY_KEYWORDS: &[Rule] = &[
+    Rule::k_based,
+    Rule::k_cycle,
+    Rule::k_end,
+    Rule::k_calendar,
+    Rule::k_replacement,
+];
 const DEMAND_KEYWORDS: &[Rule] = &[
     Rule::k_interval,
     Rule::k_contract,
@@ -178,10 +220,14 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     let found = found_token(text, offset);
     let tariff_level = positives.contains(&Rule::k_currency);
     let demand_level = !tariff_level && positives.contains(&Rule::k_charge);
+    let aggregator_level = positives.contains(&Rule::k_markets);
+    let chemistry_level = positives.contains(&Rule::k_based);
     let mut expected: Vec<&str> = Vec::new();
     for &rule in &positives {
         let statement = (tariff_level && (TARIFF_KEYWORDS.contains(&rule) || rule == Rule::ident))
-            || (demand_level && (DEMAND_KEYWORDS.contains(&rule) || rule == Rule::ident));
+            || (demand_level && (DEMAND_KEYWORDS.contains(&rule) || rule == Rule::ident))
+            || (aggregator_level && (AGGREGATOR_KEYWORDS.contains(&rule) || rule == Rule::ident))
+            || (chemistry_level && (CHEMISTRY_KEYWORDS.contains(&rule) || rule == Rule::ident));
         if statement {
             continue;
         }
@@ -195,6 +241,10 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         describe_rule(Rule::unknown_item)
     } else if demand_level {
         describe_rule(Rule::unknown_demand_item)
+    } else if aggregator_level {
+        describe_rule(Rule::unknown_aggregator_item)
+    } else if chemistry_level {
+        describe_rule(Rule::unknown_chemistry_item)
     } else {
         None
     };
@@ -267,7 +317,12 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         || literals.contains(&"}")
         || positives
             .iter()
-            .any(|r| matches!(r, Rule::EOI | Rule::file | Rule::tariff));
+            .any(|r| {
+                matches!(
+                    r,
+                    Rule::EOI | Rule::file | Rule::tariff | Rule::aggregator_contract | Rule::chemistry
+                )
+            });
     let insert_at = insertion_point(text, offset).filter(|&at| {
         found.is_empty()
             || (!could_end && suggestion.is_none() && !text[..at].ends_with(['{', '}']))
@@ -325,16 +380,22 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     } else if found == "}" && positives.contains(&Rule::EOI) {
         diagnostic = diagnostic.with_help("this `}` closes nothing: remove it");
     }
-    if (found.is_empty() && literals.contains(&"}")) || found == "tariff" {
+    let top_level_word = matches!(found, "tariff" | "contract" | "chemistry")
+        && !(found == "contract" && demand_level);
+    if (found.is_empty() && literals.contains(&"}")) || top_level_word {
         if let Some(open) = unclosed_brace(&text[..offset]) {
             // The block is not closed: say that, not the long list of what could go on.
             diagnostic.message = if found.is_empty() {
                 "expected `}`, found end of file".to_string()
             } else {
-                "expected `}` before the next `tariff`".to_string()
+                format!("expected `}}` before the next `{found}`")
             };
             if !found.is_empty() {
-                diagnostic.label = "a tariff cannot start inside another".to_string();
+                diagnostic.label = if found == "tariff" {
+                    "a tariff cannot start inside another".to_string()
+                } else {
+                    format!("a `{found}` item cannot start inside another item")
+                };
             }
             diagnostic = diagnostic
                 .with_label(
@@ -491,6 +552,184 @@ impl Walker {
         let name = self.string(inner.next().expect("tariff has a name"));
         let items = inner.map(|p| self.item(p)).collect();
         TariffDecl { name, span, items }
+    }
+
+    fn contract(&self, pair: Pair<Rule>) -> ContractDecl {
+        let span = self.span(&pair);
+        let mut inner = pair
+            .into_inner()
+            .skip_while(|p| p.as_rule() != Rule::string);
+        let name = self.string(inner.next().expect("contract has a name"));
+        let items = inner.map(|p| self.contract_item(p)).collect();
+        ContractDecl { name, span, items }
+    }
+
+    /// The span of a statement's leading keywords (`minimum bid`, `cycle life`).
+    fn keywords_span(&self, pair: &Pair<Rule>) -> Span {
+        let span = self.span(pair);
+        let end = pair
+            .clone()
+            .into_inner()
+            .take_while(|p| format!("{:?}", p.as_rule()).starts_with("k_"))
+            .map(|p| self.span(&p).end)
+            .last()
+            .unwrap_or(span.end);
+        Span { end, ..span }
+    }
+
+    fn contract_item(&self, pair: Pair<Rule>) -> ContractItem {
+        let span = self.span(&pair);
+        let keyword = self.keywords_span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let quantity = || {
+            parts
+                .iter()
+                .find(|p| p.as_rule() == Rule::quantity)
+                .map(|q| self.quantity(q.clone()))
+                .expect("statement quantity")
+        };
+        let kind = match rule {
+            Rule::markets_item => ContractItemKind::Markets(
+                parts
+                    .iter()
+                    .filter(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.text(p))
+                    .collect(),
+            ),
+            Rule::minimum_bid_item => ContractItemKind::MinimumBid(quantity()),
+            Rule::minimum_soc_item => ContractItemKind::MinimumSoc(quantity()),
+            Rule::share_item => ContractItemKind::Share(
+                parts
+                    .iter()
+                    .filter(|p| p.as_rule() == Rule::share_part)
+                    .map(|part| {
+                        let mut it = part.clone().into_inner();
+                        let who = it.next().expect("share party");
+                        let party = if who.as_rule() == Rule::k_fleet {
+                            ShareParty::Fleet
+                        } else {
+                            ShareParty::Aggregator
+                        };
+                        let share = self.quantity(it.next().expect("share"));
+                        (
+                            Spanned {
+                                value: party,
+                                span: self.span(&who),
+                            },
+                            share,
+                        )
+                    })
+                    .collect(),
+            ),
+            Rule::fee_item => ContractItemKind::Fee {
+                amount: quantity(),
+                per_vehicle_month: parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::per_vehicle)
+                    .map(|p| self.span(p)),
+            },
+            Rule::max_cycles_item => ContractItemKind::MaxCycles(
+                parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::number)
+                    .map(|p| self.text(p))
+                    .expect("cycles"),
+            ),
+            Rule::penalty_item => ContractItemKind::Penalty(quantity()),
+            Rule::unknown_aggregator_item => {
+                ContractItemKind::Unknown(self.text(parts.first().expect("unknown word")))
+            }
+            other => unreachable!("grammar rule {other:?} is not a contract item"),
+        };
+        ContractItem {
+            kind,
+            keyword,
+            span,
+        }
+    }
+
+    fn chemistry(&self, pair: Pair<Rule>) -> ChemistryDecl {
+        let span = self.span(&pair);
+        let mut inner = pair
+            .into_inner()
+            .skip_while(|p| p.as_rule() != Rule::string);
+        let name = self.string(inner.next().expect("chemistry has a name"));
+        let items = inner.map(|p| self.chemistry_item(p)).collect();
+        ChemistryDecl { name, span, items }
+    }
+
+    fn chemistry_item(&self, pair: Pair<Rule>) -> ChemistryItem {
+        let span = self.span(&pair);
+        let keyword = self.keywords_span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let mut quantities = parts
+            .iter()
+            .filter(|p| p.as_rule() == Rule::quantity)
+            .map(|q| self.quantity(q.clone()));
+        let kind = match rule {
+            Rule::based_on_item => ChemistryItemKind::BasedOn(
+                self.string(
+                    parts
+                        .iter()
+                        .find(|p| p.as_rule() == Rule::string)
+                        .cloned()
+                        .expect("preset name"),
+                ),
+            ),
+            Rule::cycle_life_item => ChemistryItemKind::CycleLife(
+                parts
+                    .iter()
+                    .filter(|p| p.as_rule() == Rule::cycle_point)
+                    .map(|point| {
+                        let point_span = self.span(point);
+                        let inner: Vec<Pair<Rule>> = point.clone().into_inner().collect();
+                        let cycles = inner
+                            .iter()
+                            .find(|p| p.as_rule() == Rule::number)
+                            .map(|p| self.text(p))
+                            .expect("cycles");
+                        let depth = inner
+                            .iter()
+                            .find(|p| p.as_rule() == Rule::quantity)
+                            .map(|q| self.quantity(q.clone()))
+                            .expect("depth of discharge");
+                        CyclePoint {
+                            cycles,
+                            depth_of_discharge: depth,
+                            span: point_span,
+                        }
+                    })
+                    .collect(),
+            ),
+            Rule::end_of_life_item => {
+                ChemistryItemKind::EndOfLife(quantities.next().expect("capacity"))
+            }
+            Rule::calendar_loss_item => ChemistryItemKind::CalendarLoss {
+                loss: quantities.next().expect("loss"),
+                after: quantities.next().expect("time"),
+            },
+            Rule::calendar_exponent_item => ChemistryItemKind::CalendarExponent(
+                parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::number)
+                    .map(|p| self.text(p))
+                    .expect("exponent"),
+            ),
+            Rule::replacement_cost_item => {
+                ChemistryItemKind::ReplacementCost(quantities.next().expect("cost"))
+            }
+            Rule::unknown_chemistry_item => {
+                ChemistryItemKind::Unknown(self.text(parts.first().expect("unknown word")))
+            }
+            other => unreachable!("grammar rule {other:?} is not a chemistry item"),
+        };
+        ChemistryItem {
+            kind,
+            keyword,
+            span,
+        }
     }
 
     fn item(&self, pair: Pair<Rule>) -> Item {

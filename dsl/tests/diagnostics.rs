@@ -207,6 +207,13 @@ cases! {
         // W0601, W0602: warnings
         unused_periods => UNUSED_PERIOD,
         rate_outlier => RATE_OUTLIER,
+        // Aggregator contracts and chemistries
+        unknown_market => UNKNOWN_MARKET,
+        duplicate_market => DUPLICATE_MARKET,
+        shares_not_100 => SHARES,
+        cycle_life_not_decreasing => CYCLE_LIFE,
+        unknown_preset => UNKNOWN_PRESET,
+        duplicate_contract => DUPLICATE_NAME,
     }
     packages {
         // E0204: timelines against the package's validity window

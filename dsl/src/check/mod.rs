@@ -3,7 +3,9 @@
 //! It reports every problem it can find in one pass (units, dates, names, coverage of time
 //! and validity) and produces compiled rules only for tariffs with no errors.
 
+mod chemistry;
 mod computed;
+mod contract;
 mod lints;
 mod time;
 mod values;
@@ -120,9 +122,95 @@ pub fn check_files_with(
             }
         }
     }
+    // The currencies of the money rules, for a chemistry's replacement cost.
+    let mut currencies: Vec<(Currency, String, RuleRef)> = rules
+        .tariffs
+        .iter()
+        .map(|t| (t.currency, format!("tariff \"{}\"", t.name), t.origin.clone()))
+        .collect();
+    let new_checker = |diagnostics: Vec<Diagnostic>, name_span: Span| Checker {
+        sources,
+        diagnostics,
+        currency: Currency::Jpy,
+        currency_span: name_span,
+        validity,
+        resources,
+    };
+    let mut contract_names: Vec<(String, Span)> = Vec::new();
+    for decl in files.iter().flat_map(|f| &f.contracts) {
+        if !first_of_name(&mut contract_names, &decl.name, "contract", &mut diagnostics) {
+            continue;
+        }
+        let mut checker = new_checker(Vec::new(), decl.name.span);
+        let contract = checker.contract(decl);
+        diagnostics.append(&mut checker.diagnostics);
+        if let Some(contract) = contract {
+            currencies.push((
+                contract.currency,
+                format!("contract \"{}\"", contract.name),
+                contract.origin.clone(),
+            ));
+            rules.aggregator_contracts.push(contract);
+        }
+    }
+    let mut chemistry_names: Vec<(String, Span)> = Vec::new();
+    for decl in files.iter().flat_map(|f| &f.chemistries) {
+        if !first_of_name(&mut chemistry_names, &decl.name, "chemistry", &mut diagnostics) {
+            continue;
+        }
+        let mut checker = new_checker(Vec::new(), decl.name.span);
+        let chemistry = checker.chemistry(decl);
+        diagnostics.append(&mut checker.diagnostics);
+        let Some(chemistry) = chemistry else { continue };
+        // The rule has no currency of its own: its cost is read in the other rules' currency.
+        let other = chemistry.cost_currency.and_then(|(currency, span)| {
+            let (other, what, origin) = currencies.iter().find(|(c, _, _)| *c != currency)?;
+            Some((currency, span, *other, what, origin))
+        });
+        if let Some((currency, span, other, what, origin)) = other {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::CURRENCY_MISMATCH,
+                    format!("replacement cost in {currency}, but {what} ({origin}) is in {other}"),
+                    span,
+                    format!("expected {other}/kWh"),
+                )
+                .with_help(format!(
+                    "a chemistry's cost is compared with the package's other amounts: convert it to {other}"
+                )),
+            );
+            continue;
+        }
+        rules.chemistries.push(chemistry.rule);
+    }
     // Report in reading order, file by file.
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     (rules, diagnostics)
+}
+
+/// Records a contract's or chemistry's name; `false` (and an error) when the package already
+/// has one of that kind with this name.
+fn first_of_name(
+    names: &mut Vec<(String, Span)>,
+    name: &Spanned<String>,
+    kind: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    if let Some((_, first)) = names.iter().find(|(n, _)| *n == name.value) {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::DUPLICATE_NAME,
+                format!("a {kind} named \"{}\" already exists", name.value),
+                name.span,
+                format!("second {kind} with this name"),
+            )
+            .with_label(*first, "first defined here")
+            .with_help(format!("{kind}s are looked up by name: rename one of them")),
+        );
+        return false;
+    }
+    names.push((name.value.clone(), name.span));
+    true
 }
 
 /// State while checking one tariff.
