@@ -21,10 +21,14 @@
 //! needs only those two numbers per slot. Time O(slots × breakpoints) ≤ O(slots²), no
 //! allocation once a [`Dispatcher`]'s buffers have grown.
 //!
-//! Why `sell_t ≤ buy_t` is required: with one meter a site cannot buy and sell in the same
-//! half-hour, and with `sell > buy` the LP would profit from charging and discharging at once
-//! (the stage cost stops being convex). `sell ≤ buy` with `η ≤ 1` and `deg ≥ 0` implies
-//! `b_t ≤ a_t`.
+//! Why `sell_t ≤ buy_t` and `b_t ≤ a_t` are required: with one meter a site cannot buy and
+//! sell in the same half-hour, and when `b_t > a_t` the LP would profit from charging and
+//! discharging at once (the stage cost stops being convex): with `sell > buy` by trading
+//! with itself, with a negative buy price by burning energy in the losses. For buy prices
+//! ≥ 0 (JEPX's floor is 0.01), `sell ≤ buy` with `η ≤ 1` and `deg ≥ 0` implies `b_t ≤ a_t`.
+//!
+//! Infeasible bounds are diagnosed by a forward reachability pass before the dynamic
+//! programme: the first slot whose bounds cannot be met from what the earlier slots allow.
 
 use super::model::PriceScenarios;
 use super::{RiskError, SLOTS_PER_DAY};
@@ -137,7 +141,10 @@ impl VirtualBattery {
             positive("discharge_kw_max", discharge, discharge >= 0.0)?;
             positive("energy_min_kwh", low, true)?;
             positive("energy_max_kwh", high, true)?;
-            if sell > buy {
+            let eta = self.efficiency;
+            // The convexity bound with room for round-off in a price computed from it.
+            let convex_limit = buy / eta + 1e-12 * (1.0 + buy.abs() / eta);
+            if sell > buy || sell * eta - self.degradation_per_kwh > convex_limit {
                 return Err(RiskError::SellAboveBuy { slot, sell, buy });
             }
             if low > high {
@@ -145,6 +152,46 @@ impl VirtualBattery {
                     slot,
                     reason: format!("energy_min_kwh {low} exceeds energy_max_kwh {high}"),
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// Forward reachability: the energies reachable at the end of each slot given the
+    /// bounds so far. The problem is feasible exactly when none is empty (any point of the
+    /// last set traces back through the earlier ones), so the first empty one names the slot.
+    fn check_reachable(&self) -> Result<(), RiskError> {
+        let hours = self.slot_hours;
+        let eta = self.efficiency;
+        let (mut low, mut high) = (self.initial_kwh, self.initial_kwh);
+        let per_slot = self
+            .charge_kw_max
+            .iter()
+            .zip(&self.discharge_kw_max)
+            .zip(self.energy_min_kwh.iter().zip(&self.energy_max_kwh));
+        for (slot, ((&charge, &discharge), (&min, &max))) in per_slot.enumerate() {
+            let reach_low = low - hours * discharge / eta;
+            let reach_high = high + hours * eta * charge;
+            low = reach_low.max(min);
+            high = reach_high.min(max);
+            if low > high {
+                let tolerance = 1e-9 * (1.0f64).max(reach_high.abs()).max(min.abs());
+                if low - high > tolerance {
+                    let reason = if reach_high < min {
+                        format!(
+                            "energy_min_kwh {min} cannot be reached: at most {reach_high} kWh \
+                             by the end of the slot"
+                        )
+                    } else {
+                        format!(
+                            "energy_max_kwh {max} cannot be reached: at least {reach_low} kWh \
+                             by the end of the slot"
+                        )
+                    };
+                    return Err(RiskError::Infeasible { slot, reason });
+                }
+                // Round-off: the bounds touch.
+                high = low;
             }
         }
         Ok(())
@@ -269,6 +316,7 @@ impl Dispatcher {
         mut plan: Option<&mut Dispatch>,
     ) -> Result<f64, RiskError> {
         battery.validate(buy, sell)?;
+        battery.check_reachable()?;
         self.backward(battery, buy, sell)?;
 
         let hours = battery.slot_hours;
@@ -335,7 +383,9 @@ impl Dispatcher {
         for slot in (0..slots).rev() {
             let at = |values: &[f64]| values.get(slot).copied().unwrap_or(0.0);
             let charge_price = at(buy) / eta;
-            let discharge_value = at(sell) * eta - battery.degradation_per_kwh;
+            // `min`: validation allows round-off above the convexity bound; keep b ≤ a exactly
+            // so the two new segments arrive in slope order.
+            let discharge_value = (at(sell) * eta - battery.degradation_per_kwh).min(charge_price);
             self.stages.push(Stage {
                 low,
                 high,
@@ -481,7 +531,8 @@ fn clip(segments: &[Segment], out: &mut Vec<Segment>, skip: f64, keep: f64) {
 ///
 /// [`RiskError::LengthMismatch`] when per-slot inputs disagree in length,
 /// [`RiskError::InvalidParameter`] for a non-finite or out-of-range number,
-/// [`RiskError::SellAboveBuy`] naming the first slot where `sell > buy`,
+/// [`RiskError::SellAboveBuy`] naming the first slot where `sell > buy` or
+/// `sell·η − degradation > buy/η` (possible only with a negative buy price),
 /// [`RiskError::Infeasible`] naming the slot whose energy bounds cannot be met.
 ///
 /// ```
@@ -490,7 +541,7 @@ fn clip(segments: &[Segment], out: &mut Vec<Segment>, skip: f64, keep: f64) {
 /// let mut battery = VirtualBattery::constant(3, 0.5, 4.0, 4.0, (0.0, 10.0), 5.0, 0.9, 1.0);
 /// let plan = dispatch(&battery, &[30.0, 5.0, 40.0], &[20.0, 5.0, 30.0]).unwrap();
 /// assert!(plan.cost < 0.0);
-/// // 2 kW·0.5 h·0.9 cannot lift 5 kWh to 9 kWh in one slot.
+/// // 4 kW × 0.5 h × 0.9 = 1.8 kWh cannot lift 5 kWh to 9 kWh in one slot.
 /// battery.energy_min_kwh[0] = 9.0;
 /// let error = dispatch(&battery, &[30.0, 5.0, 40.0], &[20.0, 5.0, 30.0]).unwrap_err();
 /// assert!(matches!(error, RiskError::Infeasible { slot: 0, .. }));

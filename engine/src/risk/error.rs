@@ -63,8 +63,13 @@ pub enum RiskError {
         /// Its length.
         found: usize,
     },
-    /// The sell price exceeds the buy price in a slot (see [`dispatch`](super::dispatch)).
-    #[error("slot {slot}: sell price {sell} exceeds buy price {buy}")]
+    /// The sell price exceeds the buy price in a slot, or is so close to a negative buy
+    /// price that charging and discharging at once would pay (see
+    /// [`dispatch`](super::dispatch)).
+    #[error(
+        "slot {slot}: selling at {sell} against buying at {buy} would pay for charging and \
+         discharging at once (needs sell ≤ buy and sell·η − degradation ≤ buy/η)"
+    )]
     SellAboveBuy {
         /// The slot (0-based).
         slot: usize,

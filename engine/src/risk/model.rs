@@ -15,7 +15,7 @@
 //! or on any thread. Draws are written out in [`random`](super::random) (Box–Muller normals,
 //! Poisson by inversion) so that they depend on the seed alone.
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::history::{DailyPrices, SLOTS_PER_DAY};
 use super::random::{scenario_rng, Draws};
@@ -45,7 +45,8 @@ pub enum PriceModel {
 /// Parameters of the mean-reverting jump model, in natural logs of JPY/kWh.
 ///
 /// Day `d` in month `m` of year `y`, slot `s`:
-/// `ln p = level[m] + u_{y,m} + x_d + shape[m][s] + r_{d,s}`, where `u ~ N(0, level_sd²)`
+/// `ln p = level[m] + u_{y,m} + kind[k_d] + x_d + shape[m][s] + r_{d,s}` (`k_d` the
+/// [`DayKind`]),, where `u ~ N(0, level_sd²)`
 /// once per simulated month, `x_d = φ·x_{d−1} + σ·ε_d + Σ_{i ≤ N_d} J_i` with
 /// `N_d ~ Poisson(λ)` and `J_i ~ N(jump_mean, jump_sd²)`, and `r` an AR(1) across the day's
 /// slots (`intraday_phi`, `intraday_sigma`) centred to mean zero; `p ≥ 0.01`.
@@ -57,6 +58,9 @@ pub struct JumpParams {
     pub monthly_level_sd: f64,
     /// Mean deviation of each slot's log-price from its day's mean, per calendar month.
     pub slot_shape: [[f64; SLOTS_PER_DAY]; 12],
+    /// Mean log-level offset of a day kind from its month: weekday, Saturday, Sunday or
+    /// national holiday (index by [`DayKind`]).
+    pub day_kind_offset: [f64; 3],
     /// AR(1) coefficient of the daily level.
     pub phi: f64,
     /// Standard deviation of the daily level's non-jump innovations.
@@ -80,6 +84,41 @@ pub struct JumpParams {
     pub jumps: usize,
 }
 
+/// The kind of a day for price levels: Japanese demand drops on Saturdays, more on Sundays
+/// and national holidays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayKind {
+    /// Monday to Friday, not a holiday.
+    Weekday = 0,
+    /// Saturday, not a holiday.
+    Saturday = 1,
+    /// Sunday or national holiday.
+    SundayOrHoliday = 2,
+}
+
+impl DayKind {
+    /// The kind of a date (national holidays from `voltlex_dsl::calendar::japan`).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use voltlex_engine::risk::model::DayKind;
+    ///
+    /// let holiday = NaiveDate::from_ymd_opt(2024, 5, 6).unwrap(); // substitute holiday
+    /// assert_eq!(DayKind::of(holiday), DayKind::SundayOrHoliday);
+    /// ```
+    pub fn of(date: NaiveDate) -> DayKind {
+        if date.weekday() == Weekday::Sun
+            || voltlex_dsl::calendar::japan::holiday_name(date).is_some()
+        {
+            DayKind::SundayOrHoliday
+        } else if date.weekday() == Weekday::Sat {
+            DayKind::Saturday
+        } else {
+            DayKind::Weekday
+        }
+    }
+}
+
 /// A residual beyond this many standard deviations is a jump.
 pub const JUMP_THRESHOLD_SIGMAS: f64 = 3.0;
 
@@ -90,10 +129,11 @@ impl JumpParams {
     /// 2. the intraday shape = mean deviation per slot per calendar month; the level of each
     ///    year-month = mean of its `x_d`; a calendar month's level = mean of its year-months;
     ///    `monthly_level_sd` = their spread (degrees of freedom per calendar month);
-    /// 3. AR(1) by least squares on `y_d = x_d − level(year-month)` over consecutive days of
-    ///    the same year-month; residuals beyond 3σ are jumps; φ and σ are refitted without
-    ///    them until the set of jumps is stable; λ = jumps / pairs, jump mean and sd of those
-    ///    residuals;
+    /// 3. day-kind offsets = mean of `x_d − level(year-month)` per [`DayKind`]; AR(1) by
+    ///    least squares (through the origin) on `y_d = x_d − level(year-month) − kind(d)`
+    ///    over consecutive days of the same year-month; residuals further than 3 robust
+    ///    standard deviations (1.4826 × MAD) from their median are jumps; φ and σ are
+    ///    refitted without them; λ = jumps / pairs, jump mean and sd of those residuals;
     /// 4. the intraday AR(1) on the slot residuals, pooled.
     ///
     /// # Errors
@@ -224,6 +264,20 @@ impl JumpParams {
                 deviation_of_day.push(mean - group_level);
             }
         }
+        let mut kind_sums = [(0.0, 0usize); 3];
+        for (&date, &deviation) in history.dates().iter().zip(&deviation_of_day) {
+            if let Some((sum, count)) = kind_sums.get_mut(DayKind::of(date) as usize) {
+                *sum += deviation;
+                *count += 1;
+            }
+        }
+        let day_kind_offset = kind_sums.map(|(sum, count)| sum / count.max(1) as f64);
+        for (&date, deviation) in history.dates().iter().zip(deviation_of_day.iter_mut()) {
+            *deviation -= day_kind_offset
+                .get(DayKind::of(date) as usize)
+                .copied()
+                .unwrap_or(0.0);
+        }
         let mut pairs: Vec<(f64, f64)> = Vec::new();
         for ((pair_dates, pair_values), _) in history
             .dates()
@@ -245,36 +299,42 @@ impl JumpParams {
                 ),
             });
         }
-        let mut is_jump = vec![false; pairs.len()];
-        let (mut phi, mut sigma) = (0.0, 0.0);
-        // Stops when the jump set is stable; the cap only guards against a cycle.
-        for _ in 0..100 {
-            let (mut xy, mut xx, mut kept) = (0.0, 0.0, 0usize);
-            for (&(x0, x1), &jump) in pairs.iter().zip(&is_jump) {
-                if !jump {
+        // A first fit on all pairs; its residuals' robust scale (1.4826 × median absolute
+        // deviation, σ for normal residuals, unmoved by the spikes themselves) sets the jump
+        // threshold; φ and σ are then refitted on the pairs that are not jumps.
+        let fit = |keep: &dyn Fn(usize) -> bool| {
+            let (mut xy, mut xx) = (0.0, 0.0);
+            for (index, &(x0, x1)) in pairs.iter().enumerate() {
+                if keep(index) {
                     xy += x0 * x1;
                     xx += x0 * x0;
-                    kept += 1;
                 }
             }
-            phi = if xx > 0.0 { xy / xx } else { 0.0 };
-            let squares: f64 = pairs
-                .iter()
-                .zip(&is_jump)
-                .filter(|(_, &jump)| !jump)
-                .map(|(&(x0, x1), _)| (x1 - phi * x0).powi(2))
-                .sum();
-            sigma = (squares / kept.saturating_sub(1).max(1) as f64).sqrt();
-            let mut changed = false;
-            for (&(x0, x1), jump) in pairs.iter().zip(is_jump.iter_mut()) {
-                let now = (x1 - phi * x0).abs() > JUMP_THRESHOLD_SIGMAS * sigma;
-                changed |= now != *jump;
-                *jump = now;
+            if xx > 0.0 {
+                xy / xx
+            } else {
+                0.0
             }
-            if !changed {
-                break;
-            }
-        }
+        };
+        let first_phi = fit(&|_| true);
+        let mut absolute: Vec<f64> = pairs.iter().map(|&(x0, x1)| x1 - first_phi * x0).collect();
+        let centre = median(&mut absolute.clone());
+        absolute.iter_mut().for_each(|r| *r = (*r - centre).abs());
+        let robust_sigma = 1.4826 * median(&mut absolute.clone());
+        let is_jump: Vec<bool> = absolute
+            .iter()
+            .map(|&r| r > JUMP_THRESHOLD_SIGMAS * robust_sigma)
+            .collect();
+        let keep = |index: usize| !is_jump.get(index).copied().unwrap_or(false);
+        let phi = fit(&keep);
+        let (squares, kept) = pairs
+            .iter()
+            .enumerate()
+            .filter(|&(index, _)| keep(index))
+            .fold((0.0, 0usize), |(sum, n), (_, &(x0, x1))| {
+                (sum + (x1 - phi * x0).powi(2), n + 1)
+            });
+        let sigma = (squares / kept.saturating_sub(1).max(1) as f64).sqrt();
         if !(phi.abs() < 1.0) {
             return Err(RiskError::NotEnoughHistory {
                 what: format!("the daily level is not mean-reverting (φ = {phi})"),
@@ -334,9 +394,21 @@ impl JumpParams {
             intraday_phi,
             intraday_sigma,
             days_per_month,
+            day_kind_offset,
             day_pairs: pairs.len(),
             jumps: sizes.len(),
         })
+    }
+}
+
+/// The median (sorts the slice; 0 for an empty one).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match (values.get(middle.wrapping_sub(1)), values.get(middle)) {
+        (Some(a), Some(b)) if values.len() % 2 == 0 => (a + b) / 2.0,
+        (_, Some(b)) => *b,
+        _ => 0.0,
     }
 }
 
@@ -438,6 +510,8 @@ impl PriceScenarios {
 struct SimulatedDay {
     /// 0-based calendar month.
     month: usize,
+    /// Its day kind.
+    kind: DayKind,
     /// The first simulated day of its year-month.
     starts_month: bool,
 }
@@ -497,6 +571,7 @@ impl<'a> ScenarioGenerator<'a> {
             let key = (date.year(), date.month());
             calendar.push(SimulatedDay {
                 month: month_index(date),
+                kind: DayKind::of(date),
                 starts_month: previous != Some(key),
             });
             previous = Some(key);
@@ -670,6 +745,11 @@ impl<'a> ScenarioGenerator<'a> {
                 .copied()
                 .unwrap_or(0.0)
                 + month_offset
+                + params
+                    .day_kind_offset
+                    .get(simulated.kind as usize)
+                    .copied()
+                    .unwrap_or(0.0)
                 + daily
                 - centre;
             let shape = params.slot_shape.get(simulated.month);
