@@ -32,10 +32,12 @@
 //! Two back ends solve the same programme: [`solve_microlp`] (pure Rust, always built) and
 //! `solve_highs` (HiGHS, behind the engine's `highs` feature).
 //!
-//! A vertex optimum could in principle charge and discharge one session in the same slot
-//! (the programme does not forbid it; it only pays for the losses). With positive import
-//! prices and export prices ≥ 0 this is never better than doing the net of the two, and the
-//! tests check that returned plans pass the scheduler's checker, which reads net power.
+//! The programme does not forbid charging and discharging one session in the same slot (it
+//! only pays the losses both ways), so an optimum could in principle do both, and the
+//! checker, which reads net power, would then account the battery differently. With
+//! positive import prices that is rarely if ever better than the net of the two: none of the
+//! plans for `tiny_random_v2g` seeds 0..2000 in both modes did it (measured), and the tests
+//! run every returned plan through the checker.
 
 use super::plan::V2gPlan;
 use super::problem::V2gProblem;
@@ -317,7 +319,8 @@ impl Lp {
     }
 }
 
-/// Solve the plain LP with microlp (pure Rust; fine up to a few dozen sessions over a day).
+/// Solve the plain LP with microlp (pure Rust; a 30-vehicle one-day `v2g_depot` took about
+/// 0.1 s in a release build, measured on the development machine).
 ///
 /// # Errors
 ///
