@@ -37,7 +37,8 @@ fn count_of_range(cycles: &[Cycle], range: f64) -> f64 {
 // Rainflow
 // ---------------------------------------------------------------------------------------
 
-/// ASTM E1049-85 Fig. 6 history: −2, 1, −3, 5, −1, 3, −4, 4, −2 (points A..I, indices 0..8).
+/// The standard's rainflow example history (§5.4.4): −2, 1, −3, 5, −1, 3, −4, 4, −2 (points A..I,
+/// indices 0..8).
 ///
 /// By hand (S = starting point, X = latest range, Y = the range before it):
 /// - A B C (−2, 1, −3): X = 4 ≥ Y = 3, Y contains S → half cycle A–B, range 3; S = B.

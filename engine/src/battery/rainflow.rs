@@ -1,4 +1,4 @@
-//! Rainflow cycle counting, ASTM E1049-85 (reapproved 2017) §5.4.4.
+//! Rainflow cycle counting, ASTM E1049-85 §5.4.4.
 //!
 //! This is the standard's plain procedure, not the "repeating history" variant (§5.4.5): a
 //! range that involves the starting point is counted as a half cycle, and the ranges left
