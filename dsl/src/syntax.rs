@@ -64,9 +64,12 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         k_aggregator => "`aggregator`",
         k_bid | k_soc => "`bid` or `soc`",
         share_part | k_fleet => "a share (`fleet 70%` or `aggregator 30%`)",
-        per_vehicle | k_vehicle => "`per vehicle per month`",
+        per_vehicle | k_per_fee | k_vehicle => "`per vehicle per month`",
         k_month => "`month`",
         k_cycles => "`cycles`",
+        k_per_day => "`per day`",
+        k_day => "`day`",
+        market_name => "a market (spot, primary, secondary1, secondary2, tertiary1, tertiary2, capacity)",
         k_on => "`on`",
         k_life => "`life`",
         k_of => "`of`",
@@ -315,14 +318,12 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     // ended there (then the next line is the likelier mistake).
     let could_end = statement.is_some()
         || literals.contains(&"}")
-        || positives
-            .iter()
-            .any(|r| {
-                matches!(
-                    r,
-                    Rule::EOI | Rule::file | Rule::tariff | Rule::aggregator_contract | Rule::chemistry
-                )
-            });
+        || positives.iter().any(|r| {
+            matches!(
+                r,
+                Rule::EOI | Rule::file | Rule::tariff | Rule::aggregator_contract | Rule::chemistry
+            )
+        });
     let insert_at = insertion_point(text, offset).filter(|&at| {
         found.is_empty()
             || (!could_end && suggestion.is_none() && !text[..at].ends_with(['{', '}']))
@@ -377,11 +378,17 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         && found.starts_with(|c: char| c.is_ascii_alphabetic())
     {
         diagnostic = diagnostic.with_help(format!("put it in double quotes: `\"{found}\"`"));
+    } else if found == "contract" && tariff_level {
+        diagnostic = diagnostic.with_help(
+            "`contract = …` goes in a `demand { … }` block; `contract aggregator \"name\" { … }` stands on its own, outside any tariff",
+        );
     } else if found == "}" && positives.contains(&Rule::EOI) {
         diagnostic = diagnostic.with_help("this `}` closes nothing: remove it");
     }
-    let top_level_word = matches!(found, "tariff" | "contract" | "chemistry")
-        && !(found == "contract" && demand_level);
+    // `contract` starts a top-level item only as `contract aggregator`.
+    let after = text.get(offset + found.len()..).unwrap_or("");
+    let top_level_word = matches!(found, "tariff" | "chemistry")
+        || (found == "contract" && after.trim_start().starts_with("aggregator"));
     if (found.is_empty() && literals.contains(&"}")) || top_level_word {
         if let Some(open) = unclosed_brace(&text[..offset]) {
             // The block is not closed: say that, not the long list of what could go on.
@@ -391,10 +398,12 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
                 format!("expected `}}` before the next `{found}`")
             };
             if !found.is_empty() {
-                diagnostic.label = if found == "tariff" {
-                    "a tariff cannot start inside another".to_string()
-                } else {
-                    format!("a `{found}` item cannot start inside another item")
+                diagnostic.label = match found {
+                    "tariff" => "a tariff cannot start inside another".to_string(),
+                    "contract" => {
+                        "a `contract aggregator` cannot start inside another block".to_string()
+                    }
+                    _ => "a `chemistry` cannot start inside another block".to_string(),
                 };
             }
             diagnostic = diagnostic
@@ -593,7 +602,7 @@ impl Walker {
             Rule::markets_item => ContractItemKind::Markets(
                 parts
                     .iter()
-                    .filter(|p| p.as_rule() == Rule::ident)
+                    .filter(|p| p.as_rule() == Rule::market_name)
                     .map(|p| self.text(p))
                     .collect(),
             ),

@@ -10,7 +10,7 @@ use super::contract::decimal_f64;
 use super::Checker;
 use crate::ast::{ChemistryDecl, ChemistryItemKind, CyclePoint, Quantity, Spanned};
 use crate::diagnostic::{codes, did_you_mean, Diagnostic};
-use crate::rules::{ChemistryRule, CycleLifePoint, Currency};
+use crate::rules::{ChemistryRule, Currency, CycleLifePoint};
 use crate::source::Span;
 use crate::units::{read_unit, UnitKind};
 
@@ -328,7 +328,10 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::error(
                     codes::WRONG_UNIT,
-                    format!("expected JPY/kWh or USD/kWh, found {}", quantity.unit_text.value),
+                    format!(
+                        "expected JPY/kWh or USD/kWh, found {}",
+                        quantity.unit_text.value
+                    ),
                     quantity.unit_text.span,
                     "expected money per kWh",
                 )

@@ -186,7 +186,9 @@ impl Checker<'_> {
                     "not a market",
                 );
                 self.report(match did_you_mean(&name.value, known) {
-                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                    Some(suggestion) => {
+                        diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                    }
                     None => diagnostic.with_help(format!("markets are {}", known.join(", "))),
                 });
                 ok = false;
@@ -221,9 +223,8 @@ impl Checker<'_> {
                 let diagnostic = match read_unit(quantity) {
                     // A word that is no unit at all: a case slip of kW or MW is said so.
                     Err(diagnostic) => match did_you_mean(unit, ["kW", "MW"]) {
-                        Some(s) if s.eq_ignore_ascii_case(unit) => (*diagnostic).with_help(
-                            format!("did you mean `{s}`? (units are case-sensitive)"),
-                        ),
+                        Some(s) if s.eq_ignore_ascii_case(unit) => (*diagnostic)
+                            .with_help(format!("did you mean `{s}`? (units are case-sensitive)")),
                         _ => *diagnostic,
                     },
                     Ok(_) => Diagnostic::error(
@@ -243,7 +244,10 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::error(
                     codes::BAD_NUMBER,
-                    format!("a minimum bid of {} {unit} is not above zero", quantity.number.value),
+                    format!(
+                        "a minimum bid of {} {unit} is not above zero",
+                        quantity.number.value
+                    ),
                     quantity.span,
                     "expected a power above zero",
                 )
@@ -359,7 +363,9 @@ impl Checker<'_> {
         } else {
             (
                 &[UnitKind::MoneyPerKwh, UnitKind::MoneyPerMonth],
-                format!("{currency} per kWh, {currency} per month or {currency} per vehicle per month"),
+                format!(
+                    "{currency} per kWh, {currency} per month or {currency} per vehicle per month"
+                ),
             )
         };
         let (value, kind) = self.contract_money(amount, allowed, &expected, money)?;

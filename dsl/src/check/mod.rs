@@ -126,7 +126,13 @@ pub fn check_files_with(
     let mut currencies: Vec<(Currency, String, RuleRef)> = rules
         .tariffs
         .iter()
-        .map(|t| (t.currency, format!("tariff \"{}\"", t.name), t.origin.clone()))
+        .map(|t| {
+            (
+                t.currency,
+                format!("tariff \"{}\"", t.name),
+                t.origin.clone(),
+            )
+        })
         .collect();
     let new_checker = |diagnostics: Vec<Diagnostic>, name_span: Span| Checker {
         sources,
@@ -138,7 +144,12 @@ pub fn check_files_with(
     };
     let mut contract_names: Vec<(String, Span)> = Vec::new();
     for decl in files.iter().flat_map(|f| &f.contracts) {
-        if !first_of_name(&mut contract_names, &decl.name, "contract", &mut diagnostics) {
+        if !first_of_name(
+            &mut contract_names,
+            &decl.name,
+            "contract",
+            &mut diagnostics,
+        ) {
             continue;
         }
         let mut checker = new_checker(Vec::new(), decl.name.span);
@@ -155,7 +166,12 @@ pub fn check_files_with(
     }
     let mut chemistry_names: Vec<(String, Span)> = Vec::new();
     for decl in files.iter().flat_map(|f| &f.chemistries) {
-        if !first_of_name(&mut chemistry_names, &decl.name, "chemistry", &mut diagnostics) {
+        if !first_of_name(
+            &mut chemistry_names,
+            &decl.name,
+            "chemistry",
+            &mut diagnostics,
+        ) {
             continue;
         }
         let mut checker = new_checker(Vec::new(), decl.name.span);
