@@ -134,6 +134,11 @@ const TOKENS: &[&str] = &[
     "..", ";", "#", "\"", "JPY", "USD", "kW", "kWh", "JPY/kWh", "%", "min", "months", "0", "-1",
     "1.5", "99999999999999999999999999999999", "2025-02-30", "2024-04-01", "24:00", "13:15",
     "Jul", "Jan..Dec", "12-31..01-01", "é", "\u{3042}", "\n", " ",
+    // Aggregator contracts and chemistries.
+    "aggregator", "markets", "spot", "tertiary2", "bid", "soc", "share", "fleet", "fee",
+    "vehicle", "month", "cycles", "penalty", "MW", "chemistry", "based", "on", "\"LFP\"",
+    "cycle", "life", "DoD", "end", "of", "loss", "after", "year", "exponent", "replacement",
+    "cost",
 ];
 
 /// Compiles and renders: neither may panic.
