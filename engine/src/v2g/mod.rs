@@ -6,8 +6,15 @@
 //! - `plan.rs` — [`V2gPlan`] (charge and discharge per session and slot) and [`V2gCost`],
 //!   the objective computed from a plan alone.
 
+pub mod dispatch;
+pub mod generate;
+mod ipm;
 pub mod plan;
 pub mod problem;
+pub mod reference;
+mod structured;
 
+pub use dispatch::{dispatch, V2gDispatch, V2gError};
+pub use ipm::IpmError;
 pub use plan::{V2gCost, V2gPlan};
 pub use problem::{V2gProblem, V2gSession};
