@@ -357,6 +357,17 @@ pub struct Item {
 }
 
 /// `contract aggregator "name" { … }`.
+///
+/// ```
+/// use voltlex_dsl::ast::ContractItemKind;
+/// use voltlex_dsl::syntax::parse;
+/// let text = "contract aggregator \"VPP\" { markets spot, capacity share fleet 70%, aggregator 30% }";
+/// let file = parse(0, text).unwrap();
+/// let contract = &file.contracts[0];
+/// assert_eq!(contract.name.value, "VPP");
+/// let ContractItemKind::Markets(markets) = &contract.items[0].kind else { panic!() };
+/// assert_eq!(markets[1].value, "capacity");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContractDecl {
     /// The quoted name.
@@ -414,6 +425,16 @@ pub struct ContractItem {
 }
 
 /// `chemistry "name" { … }`.
+///
+/// ```
+/// use voltlex_dsl::ast::ChemistryItemKind;
+/// use voltlex_dsl::syntax::parse;
+/// let text = "chemistry \"Pack\" { cycle life 3000 at 100% DoD, 9000 at 40% DoD }";
+/// let file = parse(0, text).unwrap();
+/// let ChemistryItemKind::CycleLife(points) = &file.chemistries[0].items[0].kind else { panic!() };
+/// assert_eq!(points[1].cycles.value, "9000");
+/// assert_eq!(points[1].depth_of_discharge.unit_text.value, "%");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChemistryDecl {
     /// The quoted name.

@@ -196,7 +196,7 @@ impl Checker<'_> {
             return None;
         }
         // Stable: points at one depth stay in written order, so the message names the second.
-        read.sort_by(|a, b| a.0.cmp(&b.0));
+        read.sort_by_key(|point| point.0);
         for pair in read.windows(2) {
             let [(shallow_depth, shallow_cycles, shallow), (deep_depth, deep_cycles, deep)] = pair
             else {
