@@ -137,3 +137,20 @@ fn v2g_matches_the_plain_lp_on_depots() {
         assert!(report.is_ok(), "depot {vehicles}×{days}: {report:?}");
     }
 }
+
+/// Timing probe for the benchmark's largest instance (run with `--release -- --ignored`).
+#[test]
+#[ignore = "measurement: run in release"]
+fn large_depot_timing() {
+    for vehicles in [1000, 10_000] {
+        let problem = v2g_depot(vehicles, 1, 2024);
+        let started = std::time::Instant::now();
+        let ours = dispatch(&problem, Mode::Availability).unwrap();
+        eprintln!(
+            "{vehicles} vehicles: {:.3} s, {} iterations, objective {}",
+            started.elapsed().as_secs_f64(),
+            ours.iterations,
+            ours.objective
+        );
+    }
+}

@@ -263,11 +263,6 @@ pub(crate) fn solve<A: NormalEquations>(
             };
         }
         last = (primal_res, dual_res, gap);
-        if std::env::var_os("IPM_TRACE").is_some() {
-            let smin = it.s.iter().cloned().fold(f64::INFINITY, f64::min);
-            let zmin = it.z.iter().cloned().fold(f64::INFINITY, f64::min);
-            eprintln!("{iteration}: p {primal_res:.2e} d {dual_res:.2e} gap {gap:.2e} mu {mu:.2e} obj {primal_objective:.6e} smin {smin:.2e} zmin {zmin:.2e}");
-        }
         if primal_res <= options.feasibility
             && dual_res <= options.feasibility
             && gap <= options.gap
