@@ -6,13 +6,16 @@
 //! - `plan.rs` — [`V2gPlan`] (charge and discharge per session and slot) and [`V2gCost`],
 //!   the objective computed from a plan alone.
 
+pub mod balancing;
 pub mod dispatch;
 pub mod generate;
 mod ipm;
 pub mod plan;
+pub mod power_factor;
 pub mod problem;
 pub mod reference;
 mod structured;
+pub mod waterfall;
 
 pub use dispatch::{dispatch, V2gDispatch, V2gError};
 pub use ipm::IpmError;
