@@ -32,6 +32,15 @@ pub enum V2gError {
     /// charge-only problem with the scheduler's diagnosis first).
     #[error(transparent)]
     Solver(#[from] IpmError),
+    /// A vehicle's wear could not be assessed (e.g. a temperature outside the chemistry's
+    /// fitted range).
+    #[error("vehicle {vehicle}: wear: {message}")]
+    Wear {
+        /// The vehicle.
+        vehicle: String,
+        /// What the battery model said.
+        message: String,
+    },
 }
 
 /// Solve `problem` exactly (to a relative duality gap of 1e-10) in `mode`.

@@ -15,6 +15,7 @@ pub mod power_factor;
 pub mod problem;
 pub mod reference;
 mod structured;
+pub mod study;
 pub mod waterfall;
 
 pub use dispatch::{dispatch, V2gDispatch, V2gError};
