@@ -1,6 +1,14 @@
 //! engine::risk: price history from the real JEPX files, seeded scenario generation, the exact
 //! battery dispatch against microlp, VaR/CVaR against analytic quantiles, stress cases.
 
+// Test code (helpers included): a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::PathBuf;
 
 use chrono::{Datelike, NaiveDate};

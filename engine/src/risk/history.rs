@@ -305,7 +305,7 @@ impl DailyPrices {
 /// The 0-based half-hour slot an interval start opens, if it is on the half-hour grid.
 fn slot_of(start: &NaiveDateTime) -> Option<usize> {
     let time = start.time();
-    if time.second() != 0 || time.nanosecond() != 0 || time.minute() % 30 != 0 {
+    if time.second() != 0 || time.nanosecond() != 0 || !time.minute().is_multiple_of(30) {
         return None;
     }
     usize::try_from(time.hour() * 2 + time.minute() / 30).ok()

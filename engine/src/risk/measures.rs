@@ -1,9 +1,10 @@
 //! Risk measures of a profit sample: VaR and CVaR with confidence intervals, histograms.
 //!
 //! Sign convention: the sample holds **profits** (JPY, positive = money earned); the measures
-//! are about **losses** `L = −profit`. VaR at confidence α is the α-quantile of the loss
-//! (VaR 95 % = −(5th percentile of profit)): a positive VaR is a loss, a negative VaR means
-//! even the bad case α earns money. CVaR is the mean loss beyond VaR.
+//! are about **losses** `L = −profit`. VaR at confidence α is the α-quantile of the loss,
+//! `inf{l : P(L ≤ l) ≥ α}` (VaR 95 % = −(5th percentile of profit), up to one order
+//! statistic in a finite sample): a positive VaR is a loss, a negative VaR means even the
+//! bad case α earns money. CVaR is the mean loss beyond VaR.
 
 use super::RiskError;
 
@@ -49,9 +50,10 @@ impl Interval {
 /// let profits: Vec<f64> = (1..=100).map(f64::from).collect();
 /// let report = RiskReport::of(&profits, 0.95).unwrap();
 /// assert_eq!(report.scenarios, 100);
-/// assert_eq!(report.value_at_risk, -5.0); // the 5th worst profit is 5: no loss
+/// // 95 of the 100 losses are ≤ −6: VaR is −6 (even the bad case earns 6).
+/// assert_eq!(report.value_at_risk, -6.0);
 /// assert_eq!(report.conditional_value_at_risk, -3.0); // mean of −5, −4, −3, −2, −1
-/// assert!(report.value_at_risk_interval.contains(-5.0));
+/// assert!(report.value_at_risk_interval.contains(-6.0));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskReport {

@@ -25,6 +25,9 @@ use super::RiskError;
 pub const PRICE_FLOOR: f64 = 0.01;
 
 /// The price model the user picks.
+// The jump model's parameters (4.7 kB of shapes) sit inline: a model is made once per run
+// and never stored in bulk, and the API names `MeanRevertingJump(JumpParams)`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PriceModel {
     /// Resample blocks of `block_days` consecutive historical days. A simulated day in
@@ -335,7 +338,7 @@ impl JumpParams {
                 (sum + (x1 - phi * x0).powi(2), n + 1)
             });
         let sigma = (squares / kept.saturating_sub(1).max(1) as f64).sqrt();
-        if !(phi.abs() < 1.0) {
+        if phi.is_nan() || phi.abs() >= 1.0 {
             return Err(RiskError::NotEnoughHistory {
                 what: format!("the daily level is not mean-reverting (φ = {phi})"),
             });
@@ -406,7 +409,7 @@ fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
     match (values.get(middle.wrapping_sub(1)), values.get(middle)) {
-        (Some(a), Some(b)) if values.len() % 2 == 0 => (a + b) / 2.0,
+        (Some(a), Some(b)) if values.len().is_multiple_of(2) => (a + b) / 2.0,
         (_, Some(b)) => *b,
         _ => 0.0,
     }
