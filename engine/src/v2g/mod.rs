@@ -10,6 +10,7 @@ pub mod balancing;
 pub mod dispatch;
 pub mod generate;
 mod ipm;
+pub mod monte_carlo;
 pub mod plan;
 pub mod power_factor;
 pub mod problem;
