@@ -17,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use voltlex_engine::month::YearMonth;
 use voltlex_engine::read::{jepx_spot_summary, JepxArea};
 use voltlex_engine::risk::arbitrage::DailyArbitrage;
+use voltlex_engine::risk::model::DayKind;
 use voltlex_engine::risk::{
     dispatch, generate, stress_cases, DailyPrices, Dispatcher, Histogram, JumpParams, PriceModel,
     RiskError, RiskReport, StressCase, VirtualBattery, SLOTS_PER_DAY,
@@ -244,14 +245,20 @@ fn jump_model_reproduces_monthly_levels_roughly() {
     let model = PriceModel::MeanRevertingJump(params.clone());
     for month in [1, 5, 8] {
         let scenarios = generate(&model, &history, date(2025, month, 1), 28, 400, 11).unwrap();
-        // Mean of daily log-means against the calibrated level: the simulated level has mean
-        // level[m] (offsets, AR(1) and centred intraday noise all have mean zero) plus jumps.
+        // Mean of daily log-means against the calibrated level: level[m] + the month's mean
+        // day-kind offset + the jumps' mean contribution (the monthly offset, the AR(1)'s
+        // normal part and the centred intraday noise have mean zero).
         let log_means: Vec<f64> = scenarios
             .prices()
             .chunks(48)
             .map(|day| day.iter().map(|p| p.ln()).sum::<f64>() / 48.0)
             .collect();
+        let kinds: f64 = (0..28)
+            .map(|d| params.day_kind_offset[DayKind::of(date(2025, month, 1 + d)) as usize])
+            .sum::<f64>()
+            / 28.0;
         let expected = params.monthly_level[month as usize - 1]
+            + kinds
             + params.jump_intensity * params.jump_mean / (1.0 - params.phi);
         let found = mean(&log_means);
         // Standard error is dominated by the monthly offset: sd/√400.

@@ -199,6 +199,18 @@ impl VirtualBattery {
 }
 
 /// An optimal dispatch.
+///
+/// ```
+/// use voltlex_engine::risk::{dispatch, VirtualBattery};
+///
+/// // Full at the start, selling at 30 and 20: discharge in the dearer slot (9 kW · 0.5 h
+/// // drains 5 kWh at η = 0.9; degradation 1 JPY per kWh drained).
+/// let battery = VirtualBattery::constant(2, 0.5, 9.0, 9.0, (0.0, 5.0), 5.0, 0.9, 1.0);
+/// let plan = dispatch(&battery, &[40.0, 40.0], &[30.0, 20.0]).unwrap();
+/// assert_eq!(plan.discharge_kw, vec![9.0, 0.0]);
+/// assert!((plan.energy_kwh[1]).abs() < 1e-12);
+/// assert!((plan.cost - (-30.0 * 4.5 + 5.0)).abs() < 1e-9);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Dispatch {
     /// Grid-side charging per slot, kW.

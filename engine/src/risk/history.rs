@@ -56,6 +56,14 @@ impl Season {
 }
 
 /// A day the history left out because it does not have all 48 half-hour prices.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use voltlex_engine::risk::history::SkippedDay;
+///
+/// let day = SkippedDay { date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(), slots_present: 46 };
+/// assert!(day.slots_present < voltlex_engine::risk::SLOTS_PER_DAY);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SkippedDay {
     /// The day.

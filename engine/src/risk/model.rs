@@ -25,6 +25,13 @@ use super::RiskError;
 pub const PRICE_FLOOR: f64 = 0.01;
 
 /// The price model the user picks.
+///
+/// ```
+/// use voltlex_engine::risk::PriceModel;
+///
+/// let model = PriceModel::BlockBootstrap { block_days: 7, month_window: 0 };
+/// assert!(matches!(model, PriceModel::BlockBootstrap { block_days: 7, .. }));
+/// ```
 // The jump model's parameters (4.7 kB of shapes) sit inline: a model is made once per run
 // and never stored in bulk, and the issue's API names `MeanRevertingJump(JumpParams)`.
 #[allow(clippy::large_enum_variant)]
@@ -81,7 +88,7 @@ pub struct JumpParams {
     /// Complete days per calendar month that the calibration used (0: the month's level and
     /// shape are the average of the other months').
     pub days_per_month: [usize; 12],
-    /// Day pairs the AR(1) was fitted on, and how many of them were jumps.
+    /// Pairs of consecutive days the AR(1) was fitted on (jumps included).
     pub day_pairs: usize,
     /// Jumps detected.
     pub jumps: usize,
@@ -436,6 +443,19 @@ fn month_index(date: NaiveDate) -> usize {
 
 /// Generated price scenarios: `scenarios × days × 48` prices (JPY/kWh) in one flat vector,
 /// scenario-major, with the seed that made them.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use voltlex_engine::risk::{generate, DailyPrices, PriceModel};
+///
+/// let first = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+/// let days = (0..31).map(|d| (first + chrono::Duration::days(d), vec![8.0 + d as f64; 48]));
+/// let history = DailyPrices::from_days(days.collect()).unwrap();
+/// let model = PriceModel::BlockBootstrap { block_days: 7, month_window: 0 };
+/// let scenarios = generate(&model, &history, first, 2, 3, 9).unwrap();
+/// assert_eq!((scenarios.scenarios(), scenarios.days(), scenarios.prices().len()), (3, 2, 288));
+/// assert_eq!(scenarios.day(2, 1).unwrap(), &scenarios.scenario(2).unwrap()[48..]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriceScenarios {
     seed: u64,
@@ -774,8 +794,8 @@ fn month_distance(a: usize, b: usize) -> usize {
 ///
 /// # Errors
 ///
-/// As [`ScenarioGenerator::new`]; [`RiskError::InvalidParameter`] when the prices would not
-/// fit in memory.
+/// As [`ScenarioGenerator::new`]; [`RiskError::InvalidParameter`] when the number of prices
+/// overflows `usize` (stream larger runs with [`ScenarioGenerator`]).
 ///
 /// ```
 /// use chrono::NaiveDate;
