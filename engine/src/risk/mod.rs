@@ -18,7 +18,7 @@ pub mod model;
 mod random;
 pub mod stress;
 
-pub use arbitrage::{dispatch, Dispatch, Dispatcher, VirtualBattery};
+pub use arbitrage::{dispatch, DailyArbitrage, Dispatch, Dispatcher, VirtualBattery};
 pub use error::RiskError;
 pub use history::{DailyPrices, Season, SLOTS_PER_DAY};
 pub use measures::{Histogram, Interval, RiskReport};

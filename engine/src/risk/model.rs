@@ -12,7 +12,7 @@
 //!
 //! Determinism: scenario `k` draws from its own ChaCha8 stream (key from the seed, stream
 //! number `k`), so it is the same whether 100 or 10,000 scenarios are generated, in any order
-//! or on any thread. Draws are written out in [`random`](super::random) (Box–Muller normals,
+//! or on any thread. Draws are written out in `risk/random.rs` (Box–Muller normals,
 //! Poisson by inversion) so that they depend on the seed alone.
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
