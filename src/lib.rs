@@ -19,6 +19,8 @@ pub mod report;
 pub mod request;
 pub mod scenario;
 pub mod schedule_report;
+pub mod v2g_report;
+pub mod v2g_scenario;
 
 pub use voltlex_dsl as dsl;
 pub use voltlex_engine as engine;

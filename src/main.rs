@@ -61,6 +61,9 @@ enum Command {
     },
     /// Schedule a fleet's charging: every strategy side by side, the chosen one in detail.
     Schedule(ScheduleArgs),
+    /// Price V2B/V2G for a scenario with a `v2g` section: the revenue waterfall per month and
+    /// vehicle, battery wear, bills, balancing offers, and VaR/CVaR of the monthly net.
+    V2g(V2gArgs),
     /// Run a package's golden bills (`tests/*.toml`).
     Test {
         /// Package folders.
@@ -136,6 +139,34 @@ struct ScheduleArgs {
     /// (existing files are never overwritten).
     #[arg(long, value_name = "DIR")]
     ocpp: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct V2gArgs {
+    /// The scenario (JSON) with a `v2g` section.
+    #[arg(long)]
+    scenario: PathBuf,
+    /// Markets to enter, a subset of the contract's (e.g. `spot,tertiary2`).
+    #[arg(long, value_delimiter = ',')]
+    market: Vec<String>,
+    /// Monte Carlo price scenarios (overrides the file's `v2g.risk.scenarios`).
+    #[arg(long)]
+    scenarios: Option<usize>,
+    /// Monte Carlo seed (overrides `v2g.risk.seed`); the same seed gives the same numbers.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: V2gFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum V2gFormat {
+    Table,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -268,6 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Schedule(args) => schedule(&args),
+        Command::V2g(args) => v2g(&args),
         Command::Test { packages } => test(&packages),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::ExplainError { code } => {
@@ -497,6 +529,58 @@ fn vlx_files(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn v2g(args: &V2gArgs) -> anyhow::Result<ExitCode> {
+    use voltlex::v2g_scenario::{run, V2gOptions};
+    let markets = if args.market.is_empty() {
+        None
+    } else {
+        let mut markets = Vec::new();
+        for name in &args.market {
+            let market =
+                voltlex_dsl::rules::Market::from_keyword(name.trim()).ok_or_else(|| {
+                    anyhow!(
+                        "--market {name}: expected one of {}",
+                        voltlex_dsl::rules::Market::ALL
+                            .iter()
+                            .map(|m| m.keyword())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?;
+            markets.push(market);
+        }
+        Some(markets)
+    };
+    let options = V2gOptions {
+        markets,
+        scenarios: args.scenarios,
+        seed: args.seed,
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let mut progress = |what: &str| {
+        if terminal {
+            eprint!("\r\x1b[2K{what}…");
+        }
+    };
+    let report = run(&args.scenario, &options, &mut progress)?;
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    let text = match args.format {
+        V2gFormat::Table => voltlex::v2g_report::to_table(&report),
+        V2gFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    match &args.output {
+        Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
+        None => out!("{text}"),
+    }
+    Ok(if report.checker_failures > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn schedule(args: &ScheduleArgs) -> anyhow::Result<ExitCode> {

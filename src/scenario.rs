@@ -58,6 +58,9 @@ struct ScenarioFile {
     unmet_price_per_kwh: f64,
     chargers: Listed<ChargerEntry>,
     vehicles: Listed<VehicleEntry>,
+    /// The `voltlex v2g` section (read by `crate::v2g_scenario`).
+    #[serde(default)]
+    v2g: Option<crate::v2g_scenario::V2gSection>,
 }
 
 fn default_unmet_price() -> f64 {
@@ -199,6 +202,10 @@ pub struct Scenario {
     pub demand_per_kw_month: f64,
     /// Months a new peak is paid for.
     pub demand_charge_months: u32,
+    /// The `v2g` section, if the file has one.
+    pub v2g: Option<crate::v2g_scenario::V2gSection>,
+    /// The folder the scenario's paths are relative to.
+    pub folder: PathBuf,
 }
 
 struct SiteBilling {
@@ -260,6 +267,25 @@ pub struct Outcome {
 ///
 /// A message naming the file and, for JSON, the line and column.
 pub fn read(path: &Path) -> anyhow::Result<Scenario> {
+    read_shifted(path, 0)
+}
+
+/// Read a scenario with its horizon and every stay moved `days` days later: the same fleet
+/// routine on another day (what `voltlex v2g` does for each day of a month). The site's meter
+/// data must cover the moved horizon.
+///
+/// ```
+/// use std::path::Path;
+/// let day = voltlex::scenario::read_shifted(Path::new("workbooks/examples/fleet/depot-night.json"), 3)?;
+/// assert_eq!(day.fleet.problem.start.to_string(), "2024-07-19 12:00:00");
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`read`].
+pub fn read_shifted(path: &Path, days: i64) -> anyhow::Result<Scenario> {
+    let shift = chrono::Duration::days(days);
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the scenario", path.display()))?;
     let file: ScenarioFile = serde_json::from_str(&text).map_err(|error| {
@@ -287,6 +313,7 @@ pub fn read(path: &Path) -> anyhow::Result<Scenario> {
             file.horizon.end
         )
     })?;
+    let (start, end) = (start + shift, end + shift);
     if end <= start {
         bail!(
             "{}: the horizon ends ({end}) before it starts ({start})",
@@ -415,10 +442,16 @@ pub fn read(path: &Path) -> anyhow::Result<Scenario> {
             })
             .collect(),
     };
-    let vehicles = match &file.vehicles {
+    let mut vehicles = match &file.vehicles {
         Listed::File(csv) => read::vehicles_csv(at(csv))?,
         Listed::Inline(entries) => inline_vehicles(path, entries)?,
     };
+    for vehicle in &mut vehicles {
+        for stay in &mut vehicle.stays {
+            stay.arrival += shift;
+            stay.departure += shift;
+        }
+    }
     let site_slots = SiteSlots {
         start,
         slot_minutes,
@@ -449,6 +482,8 @@ pub fn read(path: &Path) -> anyhow::Result<Scenario> {
         currency,
         demand_per_kw_month,
         demand_charge_months: site.demand_charge_months,
+        v2g: file.v2g,
+        folder: folder.to_path_buf(),
     })
 }
 
@@ -600,6 +635,107 @@ impl Scenario {
             }
         }
         load
+    }
+
+    /// The site's bills with `fleet_kwh` (kWh per meter interval, by interval start) added
+    /// to its meter data; `None` without rules.
+    ///
+    /// # Errors
+    ///
+    /// When the tariff cannot be compiled or the bill computed.
+    pub fn bill_with(
+        &self,
+        fleet_kwh: &BTreeMap<NaiveDateTime, f64>,
+        power_factor: Option<&BTreeMap<voltlex_engine::month::YearMonth, rust_decimal::Decimal>>,
+    ) -> anyhow::Result<Option<voltlex_engine::billing::BillRun>> {
+        let Some(billing) = &self.billing else {
+            return Ok(None);
+        };
+        let compilation = compile(&billing.request.rules)?;
+        let tariff = select_tariff(
+            &compilation,
+            billing.request.tariff.as_deref(),
+            &billing.request.rules,
+        )?;
+        let mut load = self.load.clone();
+        for (index, kwh) in load.kwh.iter_mut().enumerate() {
+            if let Some(add) = fleet_kwh.get(&self.load.interval_start(index)) {
+                *kwh += add;
+            }
+        }
+        let mut inputs = billing.inputs.clone();
+        if let Some(months) = power_factor {
+            inputs.power_factor = Some(voltlex_engine::inputs::PowerFactorInput::Monthly(
+                months.clone(),
+            ));
+        }
+        Ok(Some(bill(tariff, &load, &inputs)?))
+    }
+
+    /// The power factor (%) the site's bills use in `month`, if given.
+    pub fn power_factor_pct(
+        &self,
+        month: voltlex_engine::month::YearMonth,
+    ) -> Option<rust_decimal::Decimal> {
+        match self.billing.as_ref()?.inputs.power_factor.as_ref()? {
+            voltlex_engine::inputs::PowerFactorInput::Flat(value) => Some(*value),
+            voltlex_engine::inputs::PowerFactorInput::Monthly(values) => {
+                values.get(&month).copied()
+            }
+        }
+    }
+
+    /// How much of a change of index `index` (e.g. `jepx-tokyo`) reaches the energy price of
+    /// each slot of the horizon: the marginal prices with the index raised by 1 per unit,
+    /// minus the prices as they are. 0 everywhere for a tariff that does not use the index;
+    /// `None` without rules.
+    ///
+    /// # Errors
+    ///
+    /// When the prices cannot be computed.
+    pub fn pass_through(&self, index: &str) -> anyhow::Result<Option<Vec<f64>>> {
+        let Some(billing) = &self.billing else {
+            return Ok(None);
+        };
+        let compilation = compile(&billing.request.rules)?;
+        let tariff = select_tariff(
+            &compilation,
+            billing.request.tariff.as_deref(),
+            &billing.request.rules,
+        )?;
+        let problem = &self.fleet.problem;
+        let mut raised = billing.inputs.clone();
+        if let Some(series) = raised.indices.get_mut(index) {
+            let one = rust_decimal::Decimal::ONE;
+            match series {
+                voltlex_engine::inputs::IndexSeries::Monthly(values) => {
+                    values.values_mut().for_each(|v| *v += one)
+                }
+                voltlex_engine::inputs::IndexSeries::Interval { values, .. } => {
+                    values.values_mut().for_each(|v| *v += one)
+                }
+            }
+        }
+        let price = |inputs: &BillingInputs| {
+            marginal_prices(
+                tariff,
+                &self.load,
+                inputs,
+                problem.start,
+                problem.slots(),
+                problem.slot_minutes,
+            )
+        };
+        let before = price(&billing.inputs)?;
+        let after = price(&raised)?;
+        Ok(Some(
+            after
+                .energy_per_kwh
+                .iter()
+                .zip(&before.energy_per_kwh)
+                .map(|(a, b)| a - b)
+                .collect(),
+        ))
     }
 
     /// The bill total of the site with `schedule`'s charging, and the peak of the horizon's
