@@ -261,7 +261,7 @@ impl BalancingProduct {
         ) {
             return Err(BalancingError::NotBalancing(self.market));
         }
-        if self.block_slots == 0 || SLOTS_PER_DAY % self.block_slots != 0 {
+        if self.block_slots == 0 || !SLOTS_PER_DAY.is_multiple_of(self.block_slots) {
             return Err(BalancingError::BlockSlots(self.block_slots));
         }
         for (series, prices) in [
@@ -647,7 +647,8 @@ fn check_problem(problem: &V2gProblem) -> Result<(), BalancingError> {
     if charging.slot_minutes != MARKET_SLOT_MINUTES {
         return Err(BalancingError::SlotLength(charging.slot_minutes));
     }
-    if charging.start.minute() % MARKET_SLOT_MINUTES != 0 || charging.start.second() != 0 {
+    if !charging.start.minute().is_multiple_of(MARKET_SLOT_MINUTES) || charging.start.second() != 0
+    {
         return Err(BalancingError::Misaligned(charging.start));
     }
     Ok(())
