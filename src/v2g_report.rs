@@ -127,8 +127,13 @@ pub fn to_table(report: &V2gReport) -> String {
     for b in &report.balancing {
         let _ = writeln!(
             out,
-            "\nBalancing {}: {} block(s) offered, {} not offered (below the minimum bid or cut); net {} {cur}",
-            b.market, b.blocks_offered, b.blocks_skipped, money(b.net_revenue)
+            "\nBalancing {}: {} block(s) offered, {} not offered (largest headroom {:.0} kW against a minimum bid of {:.0} kW); net {} {cur}",
+            b.market,
+            b.blocks_offered,
+            b.blocks_skipped,
+            b.largest_headroom_kw,
+            b.minimum_bid_kw,
+            money(b.net_revenue)
         );
     }
     for pf in &report.power_factor {

@@ -78,6 +78,10 @@ pub struct V2gSection {
     /// Battery floor while plugged in, % of capacity (the contract's `minimum soc` wins).
     #[serde(default = "default_floor")]
     minimum_soc_pct: f64,
+    /// Chemistry of every vehicle, overriding the vehicles file (a preset or a chemistry of
+    /// `rules`), e.g. to compare an LFP fleet with an NMC one.
+    #[serde(default)]
+    chemistry: Option<String>,
     /// Pack replacement cost per kWh (a chemistry rule's own figure wins).
     #[serde(default = "default_replacement")]
     replacement_cost_per_kwh: f64,
@@ -245,6 +249,10 @@ pub struct BalancingSummary {
     pub blocks_skipped: usize,
     /// Capacity + energy revenue − recharge − penalties.
     pub net_revenue: f64,
+    /// The largest headroom any block had, kW (to compare with the minimum bid).
+    pub largest_headroom_kw: f64,
+    /// The contract's minimum bid, kW.
+    pub minimum_bid_kw: f64,
 }
 
 /// One confidence level of the Monte Carlo.
@@ -473,7 +481,8 @@ pub fn run(
                 .iter()
                 .find(|v| v.id == session.vehicle)
                 .ok_or_else(|| anyhow!("vehicle {} has no row", session.vehicle))?;
-            let (chemistry, replacement) = chemistry_of(&vehicle.chemistry)?;
+            let (chemistry, replacement) =
+                chemistry_of(section.chemistry.as_deref().unwrap_or(&vehicle.chemistry))?;
             let wear_price =
                 cost_per_discharged_kwh(&chemistry, section.wear_depth_of_discharge, replacement)?;
             let v2g_charger = charging
@@ -541,6 +550,8 @@ pub fn run(
                 blocks_offered: 0,
                 blocks_skipped: 0,
                 net_revenue: 0.0,
+                largest_headroom_kw: 0.0,
+                minimum_bid_kw: terms.minimum_bid_kw,
             };
             for plans in &result.plans {
                 let slots = plans.problem.charging.slots();
@@ -561,6 +572,14 @@ pub fn run(
                 summary.blocks_offered += day_offers.blocks.len();
                 summary.blocks_skipped += day_offers.skipped.len();
                 summary.net_revenue += day_offers.totals.net_revenue;
+                for available in day_offers
+                    .skipped
+                    .iter()
+                    .map(|b| b.available_kw)
+                    .chain(day_offers.blocks.iter().map(|b| b.offered_kw))
+                {
+                    summary.largest_headroom_kw = summary.largest_headroom_kw.max(available);
+                }
                 for block in &day_offers.blocks {
                     let gross = block.capacity_revenue + block.energy_revenue - block.recharge_cost;
                     for &(session, kw) in &block.sessions {
@@ -687,6 +706,14 @@ pub fn run(
         }
     }
 
+    // The power-factor saving comes from every enrolled vehicle's inverter being plugged
+    // in: shared equally among them.
+    let pf_total: f64 = power_factor.iter().map(|p| p.saving).sum();
+    let enrolled_count = vehicles.values().filter(|v| v.enrolled).count();
+    for figures in vehicles.values_mut().filter(|v| v.enrolled) {
+        figures.power_factor_saving = pf_total / enrolled_count.max(1) as f64;
+    }
+
     // Waterfalls.
     let months = f64::from(section.days)
         / f64::from(
@@ -757,14 +784,17 @@ pub fn run(
     })
 }
 
-/// What the Monte Carlo does not reprice, net to the fleet: the demand saving and the
-/// balancing revenue after the aggregator's share and penalties.
+/// What the Monte Carlo does not reprice, net to the fleet: the demand saving, the
+/// power-factor saving and the balancing revenue after the aggregator's share and penalties.
 fn fleet_constant(vehicles: &BTreeMap<String, VehicleFigures>, terms: &ContractTerms) -> f64 {
     vehicles
         .values()
         .filter(|v| v.enrolled)
         .map(|v| {
-            v.demand_saving + v.balancing_revenue * (1.0 - terms.aggregator_share) - v.penalties
+            v.demand_saving
+                + v.power_factor_saving
+                + v.balancing_revenue * (1.0 - terms.aggregator_share)
+                - v.penalties
         })
         .sum()
 }

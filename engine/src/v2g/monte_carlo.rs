@@ -19,8 +19,9 @@
 //!
 //! Prices per slot in a scenario: import = the studied import price + its pass-through of
 //! spot × (scenario spot − historical spot) — e.g. 0 for a fixed-price tariff, the reflected
-//! share for a market-linked one; sell = scenario spot (at most the import price) when the
-//! contract exports, else the import price (discharge avoids imports: V2B).
+//! share for a market-linked one; sell = the import price where the site's own load can
+//! absorb the fleet's whole discharge (V2B: a discharged kWh avoids an import, and is not
+//! market revenue), else scenario spot (at most the import price) when the contract exports.
 //! Profit of a scenario-month = Σ days (baseline cost − V2G cost) − the aggregator's share of
 //! market sales − per-kWh fees − fixed fees + a constant the caller supplies (the exact
 //! study's demand saving and balancing revenue, which this model does not reprice).
@@ -45,8 +46,12 @@ pub struct FleetDay {
     pub spot: Vec<f64>,
     /// Per slot, the index into a scenario's day-major prices (relative to its first day).
     pub scenario_index: Vec<usize>,
-    /// Whether discharge is sold at spot (export) or avoids imports (V2B).
+    /// Whether the contract exports at all.
     pub export: bool,
+    /// Per slot: whether the site's own load (without the fleet) can absorb the fleet's whole
+    /// discharge, so that a discharged kWh avoids an import (V2B, worth the import price and
+    /// outside the aggregator's share) rather than being exported.
+    pub site_absorbs: Vec<bool>,
 }
 
 impl FleetDay {
@@ -183,6 +188,12 @@ impl FleetDay {
             efficiency,
             degradation_per_kwh,
         };
+        let site_absorbs = charging
+            .base_kw
+            .iter()
+            .zip(&battery.discharge_kw_max)
+            .map(|(base, discharge)| base >= discharge)
+            .collect();
         let mut baseline = battery.clone();
         baseline
             .discharge_kw_max
@@ -196,6 +207,7 @@ impl FleetDay {
             spot,
             scenario_index,
             export,
+            site_absorbs,
         })
     }
 }
@@ -275,7 +287,12 @@ pub fn monthly_profits(
                 let import = day.import_price.get(slot).copied().unwrap_or(0.0)
                     + day.pass_through.get(slot).copied().unwrap_or(0.0) * (spot - studied_spot);
                 buy.push(import);
-                sell.push(if day.export { spot.min(import) } else { import });
+                let absorbed = day.site_absorbs.get(slot).copied().unwrap_or(true);
+                sell.push(if day.export && !absorbed {
+                    spot.min(import)
+                } else {
+                    import
+                });
             }
             let baseline = dispatcher.cost(&day.baseline, &buy, &sell)?;
             if day.export {
@@ -285,7 +302,9 @@ pub fn monthly_profits(
                     .discharge_kw
                     .iter()
                     .zip(&sell)
-                    .fold((0.0, 0.0), |(money, kwh), (kw, price)| {
+                    .zip(&day.site_absorbs)
+                    .filter(|(_, absorbed)| !**absorbed)
+                    .fold((0.0, 0.0), |(money, kwh), ((kw, price), _)| {
                         (money + kw * hours * price, kwh + kw * hours)
                     });
                 profit += baseline

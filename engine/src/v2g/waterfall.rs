@@ -8,6 +8,7 @@
 //!   site value          discharged kWh × the site's marginal value in that slot (avoided import)
 //! + market revenue      spot sales (exported kWh × sell price) + balancing (ΔkW) revenue
 //! + demand saving       the bill's demand charge, incl. the 11 further months of the ratchet
+//! + power factor        the basic charge saved by the inverters' reactive support
 //! = gross value
 //! − charging energy     extra energy bought to refill what was discharged (V2G − baseline)
 //! − degradation         wear of the V2G trajectory − wear of the baseline's (rainflow)
@@ -124,6 +125,9 @@ pub struct VehicleFigures {
     pub balancing_revenue: f64,
     /// Demand-charge saving attributed to the vehicle.
     pub demand_saving: f64,
+    /// Basic-charge saving from the inverter's reactive support (power factor), attributed
+    /// to the vehicle.
+    pub power_factor_saving: f64,
     /// Charging cost of the V2G plan minus the baseline's.
     pub extra_charging_cost: f64,
     /// Wear cost of the V2G trajectory minus the baseline's.
@@ -170,7 +174,8 @@ impl Waterfall {
     /// terms.fees = vec![(500.0, FeeBasis::VehicleMonth), (2.0, FeeBasis::Kwh)];
     /// let figures = VehicleFigures {
     ///     vehicle: "VAN-01".into(), enrolled: true, site_value: 1000.0, spot_revenue: 600.0,
-    ///     balancing_revenue: 400.0, demand_saving: 2000.0, extra_charging_cost: 700.0,
+    ///     balancing_revenue: 400.0, demand_saving: 2000.0, power_factor_saving: 0.0,
+    ///     extra_charging_cost: 700.0,
     ///     extra_degradation_cost: 300.0, penalties: 0.0, discharged_kwh: 80.0,
     ///     market_kwh: 50.0,
     /// };
@@ -204,6 +209,7 @@ impl Waterfall {
                 figures.balancing_revenue,
             ),
             ("demand-charge saving", figures.demand_saving),
+            ("power-factor support", figures.power_factor_saving),
         ];
         let costs = [
             ("charging energy", -figures.extra_charging_cost),
