@@ -840,8 +840,9 @@ pub fn offers(
     check_range("no-show share", no_show_share, 0.0, 1.0)?;
     check_range("penalty per kW", penalty_per_kw, 0.0, f64::MAX)?;
 
-    let views: Vec<SessionView<'_>> = (0..charging.sessions.len())
-        .filter_map(|index| SessionView::new(problem, plan, index))
+    // One entry per session, so that positions stay session indices.
+    let views: Vec<Option<SessionView<'_>>> = (0..charging.sessions.len())
+        .map(|index| SessionView::new(problem, plan, index))
         .collect();
     let site_limit = site_limit_kw(problem, plan);
     let block = product.block_slots;
@@ -883,10 +884,10 @@ pub fn offers(
             .iter()
             .enumerate()
             .map(|(index, view)| {
-                (
-                    index,
-                    view.block_headroom(first, block, product.sustain_hours),
-                )
+                let kw = view.as_ref().map_or(0.0, |view| {
+                    view.block_headroom(first, block, product.sustain_hours)
+                });
+                (index, kw)
             })
             .filter(|(_, kw)| *kw > 0.0)
             .collect();
@@ -944,7 +945,7 @@ pub fn offers(
 #[allow(clippy::too_many_arguments)] // private: the pieces of one block's pricing
 fn price_block(
     problem: &V2gProblem,
-    views: &[SessionView<'_>],
+    views: &[Option<SessionView<'_>>],
     product: &BalancingProduct,
     first: usize,
     offered_kw: f64,
@@ -972,7 +973,7 @@ fn price_block(
     let recharge_cost: f64 = sessions
         .iter()
         .filter_map(|&(index, kw)| {
-            let view = views.get(index)?;
+            let view = views.get(index)?.as_ref()?;
             let session = charging.sessions.get(index)?;
             let offset = first.checked_sub(view.first_slot)?;
             let battery_kwh = share * view.battery_cost_of_call(kw, offset, block);
