@@ -23,6 +23,8 @@
 // factor arrays; `multiply`/`solve` receive vectors of `cols`/`rows` entries (checked by the
 // interior-point driver). Indexing keeps the numeric kernel readable and fast.
 #![allow(clippy::indexing_slicing)]
+// Block loops index several per-slot arrays at offsets; see above.
+#![allow(clippy::needless_range_loop)]
 
 use super::ipm::NormalEquations;
 use super::problem::V2gProblem;
@@ -102,6 +104,8 @@ pub(crate) struct StructuredLp {
     // Factors: per block slot — LDLᵀ pivots and multipliers of the tridiagonal part, its
     // coupling to the balance rows (κ), the cycle row's coupling (κ_cycle) and T⁻¹·border (g).
     pivot: Vec<f64>,
+    /// `1 / pivot` (the solves multiply; divisions dominated their time).
+    inverse_pivot: Vec<f64>,
     multiplier: Vec<f64>,
     kappa: Vec<f64>,
     kappa_cycle: Vec<f64>,
@@ -281,6 +285,7 @@ impl StructuredLp {
             rhs,
             objective_offset,
             pivot: vec![0.0; factor],
+            inverse_pivot: vec![0.0; factor],
             multiplier: vec![0.0; factor],
             kappa: vec![0.0; factor],
             kappa_cycle: vec![0.0; factor],
@@ -313,7 +318,7 @@ impl StructuredLp {
             r[k] -= self.multiplier[f + k - 1] * r[k - 1];
         }
         for k in 0..n {
-            r[k] /= self.pivot[f + k];
+            r[k] *= self.inverse_pivot[f + k];
         }
         for k in (0..n.saturating_sub(1)).rev() {
             r[k] -= self.multiplier[f + k] * r[k + 1];
@@ -463,10 +468,11 @@ impl NormalEquations for StructuredLp {
                     let m = self.multiplier[f + k - 1];
                     pivot -= m * m * self.pivot[f + k - 1];
                 }
-                if !(pivot > TINY_PIVOT) {
+                if pivot.is_nan() || pivot <= TINY_PIVOT {
                     pivot = HUGE_PIVOT;
                 }
                 self.pivot[f + k] = pivot;
+                self.inverse_pivot[f + k] = 1.0 / pivot;
                 if k + 1 < n {
                     self.multiplier[f + k] = -theta_energy(k) / pivot;
                 }
@@ -491,7 +497,7 @@ impl NormalEquations for StructuredLp {
                     .map(|k| self.border[f + k] * self.border_solved[f + k])
                     .sum();
                 gamma -= w_g;
-                if !(gamma > TINY_PIVOT) {
+                if gamma.is_nan() || gamma <= TINY_PIVOT {
                     gamma = HUGE_PIVOT;
                 }
             }
