@@ -177,10 +177,9 @@ pub(crate) fn solve<A: NormalEquations>(
     {
         return Err(IpmError::Shape { rows, cols });
     }
-    // Costs scaled to a mean magnitude of 1 (of the non-zero ones): the duals then start
-    // near their final size; measured 6–15 % fewer iterations than scaling by the largest.
-    let nonzero = lp.cost.iter().filter(|c| **c != 0.0).count().max(1);
-    let cost_scale = (lp.cost.iter().map(|c| c.abs()).sum::<f64>() / nonzero as f64).max(1e-12);
+    // Costs scaled to a largest magnitude of 1. (Scaling to the mean magnitude saved 6 %
+    // of the iterations on large depots but lost accuracy near the optimum on small ones.)
+    let cost_scale = norm_inf(lp.cost).max(1e-12);
     let cost: Vec<f64> = lp.cost.iter().map(|c| c / cost_scale).collect();
     let bounded: Vec<bool> = lp.upper.iter().map(|u| u.is_finite()).collect();
 
