@@ -9,12 +9,15 @@
 //! 3 scenarios: time per scenario, the ratio to the Monte Carlo's, and each
 //! scenario's monthly profit under both models.
 //!
-//! The month: `v2g_depot(VEHICLES, 1, SEED)` is one day (Monday 2024-04-01 noon to Tuesday
-//! noon); day `d` of the month is that same problem with `charging.start` moved by `d` days
-//! (same sessions, base load, limits and prices per slot). `FleetDay::of` maps slots to
-//! scenario prices by date, so day `d` reads scenario days `d` and `d + 1`, and the scenarios
-//! cover 31 days (2024-04-01 to 2024-05-01). Each `FleetDay` has pass-through 1.0 per slot (a
-//! market-linked tariff: import = studied import + scenario spot − studied spot), spot = the
+//! The month: `v2g_depot(1000, 1, 2024)` is one day (noon to noon; the generator starts it on
+//! Monday 2024-04-01). It is moved to Monday 2024-07-01 (July: the month of the repository's
+//! V2G example; on April's history this fleet earns next to nothing), and day `d` of the month
+//! is that same problem with `charging.start` moved by `d` more days (same sessions, base load,
+//! limits and prices per slot, so every day is the depot's Monday). `FleetDay::of` maps slots
+//! to scenario prices by date, so day `d` reads scenario days `d` and `d + 1`, and the
+//! scenarios cover 31 days (2024-07-01 to 2024-07-31, all drawn from Julys of the history).
+//! Each `FleetDay` has pass-through 1.0 per slot (a market-linked tariff: import = studied
+//! import + scenario spot − studied spot), spot = the
 //! problem's export prices, export on. The exact study gets the same prices: per slot,
 //! export = the scenario's spot, import = the studied import + (scenario spot − studied spot).
 //!
