@@ -6,7 +6,9 @@
 )]
 //! The structured interior-point dispatch against independent solvers: the charging
 //! scheduler's exact min-cost flow on charge-only problems, and the plain V2G LP (microlp)
-//! on problems with discharge; every plan through the independent checker.
+//! on problems with discharge; every plan through the independent checker. "Equal" means a
+//! relative objective gap ≤ 1e-6: the method stops at 1e-9, or — when the normal equations
+//! get too ill-conditioned near a degenerate optimum — at its best iterate within 1e-6.
 
 use voltlex_engine::schedule::check::{check_with, CheckOptions};
 use voltlex_engine::schedule::generate::{synthetic_depot, tiny_random};
@@ -32,13 +34,13 @@ fn charge_only_matches_the_scheduler_on_random_small_problems() {
             let ours = dispatch(&problem, mode)
                 .unwrap_or_else(|e| panic!("seed {seed} {mode:?}: {e}\n{charging:#?}"));
             assert!(
-                relative_gap(ours.objective, exact.objective) <= 1e-7,
+                relative_gap(ours.objective, exact.objective) <= 1e-6,
                 "seed {seed} {mode:?}: ours {} vs LP {}",
                 ours.objective,
                 exact.objective
             );
             assert!(
-                relative_gap(ours.cost.total, ours.objective) <= 1e-7,
+                relative_gap(ours.cost.total, ours.objective) <= 1e-6,
                 "seed {seed} {mode:?}: plan costs {} but objective {}",
                 ours.cost.total,
                 ours.objective
@@ -68,7 +70,7 @@ fn charge_only_matches_the_scheduler_on_depots() {
         )
         .unwrap();
         assert!(
-            relative_gap(ours.objective, exact_total) <= 1e-7,
+            relative_gap(ours.objective, exact_total) <= 1e-6,
             "depot {vehicles}×{days}: ours {} vs flow {exact_total}",
             ours.objective
         );
@@ -88,13 +90,13 @@ fn v2g_matches_the_plain_lp_on_random_small_problems() {
             let ours = dispatch(&problem, mode)
                 .unwrap_or_else(|e| panic!("seed {seed} {mode:?}: {e}\n{problem:#?}"));
             assert!(
-                relative_gap(ours.objective, exact.objective) <= 1e-7,
+                relative_gap(ours.objective, exact.objective) <= 1e-6,
                 "seed {seed} {mode:?}: ours {} vs LP {}\n{problem:#?}",
                 ours.objective,
                 exact.objective
             );
             assert!(
-                relative_gap(ours.cost.total, ours.objective) <= 1e-7,
+                relative_gap(ours.cost.total, ours.objective) <= 1e-6,
                 "seed {seed} {mode:?}: plan costs {} but objective {}",
                 ours.cost.total,
                 ours.objective
@@ -123,7 +125,7 @@ fn v2g_matches_the_plain_lp_on_depots() {
         let exact = v2g_reference::solve_microlp(&problem, Mode::Availability).unwrap();
         let ours = dispatch(&problem, Mode::Availability).unwrap();
         assert!(
-            relative_gap(ours.objective, exact.objective) <= 1e-7,
+            relative_gap(ours.objective, exact.objective) <= 1e-6,
             "depot {vehicles}×{days}: ours {} vs LP {}",
             ours.objective,
             exact.objective
@@ -153,4 +155,30 @@ fn large_depot_timing() {
             ours.objective
         );
     }
+}
+
+/// A wider sweep than CI runs (`V2G_SWEEP=N`, default 3000 seeds per generator): the
+/// interior-point method against microlp (run with `--release -- --ignored`).
+#[test]
+#[ignore = "long sweep"]
+fn wide_sweep_against_the_plain_lp() {
+    let seeds: u64 = std::env::var("V2G_SWEEP")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3000);
+    let mut worst: f64 = 0.0;
+    for seed in 0..seeds {
+        let problem = tiny_random_v2g(seed);
+        for mode in [Mode::Availability, Mode::Cost] {
+            let Ok(exact) = v2g_reference::solve_microlp(&problem, mode) else {
+                continue;
+            };
+            let ours = dispatch(&problem, mode)
+                .unwrap_or_else(|e| panic!("seed {seed} {mode:?}: {e}\n{problem:#?}"));
+            let gap = relative_gap(ours.objective, exact.objective);
+            worst = worst.max(gap);
+            assert!(gap <= 1e-6, "seed {seed} {mode:?}: gap {gap}");
+        }
+    }
+    eprintln!("{seeds} seeds: worst relative gap {worst:.2e}");
 }

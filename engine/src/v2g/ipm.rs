@@ -20,6 +20,9 @@
 // them would hide the arithmetic.
 #![allow(clippy::needless_range_loop)]
 
+/// Added to `Z/S + V/W` before inverting (see [`solve`]); in units of the scaled costs.
+const PRIMAL_REGULARISATION: f64 = 1e-10;
+
 /// A constraint matrix `A` (rows × cols) that can form and solve its normal equations.
 pub(crate) trait NormalEquations {
     /// Number of rows (equality constraints).
@@ -91,7 +94,7 @@ impl Default for IpmOptions {
         IpmOptions {
             feasibility: 1e-9,
             gap: 1e-9,
-            acceptable: 1e-7,
+            acceptable: 1e-6,
             max_iterations: 200,
         }
     }
@@ -284,7 +287,9 @@ pub(crate) fn solve<A: NormalEquations>(
             if bounded[j] {
                 inverse += it.v[j] / it.w[j];
             }
-            theta[j] = 1.0 / inverse.max(1e-300);
+            // Primal regularisation: Θ ≤ 1/ρ keeps Δx = Θ(AᵀΔy − ρ) from amplifying the
+            // normal equations' rounding for variables strictly inside their bounds.
+            theta[j] = 1.0 / (inverse + PRIMAL_REGULARISATION);
         }
         lp.matrix.factor(&theta);
 

@@ -13,10 +13,10 @@
 //! matrix, plus a border for the cycle row) and the balance rows of their own slots. Block
 //! elimination therefore costs O(window²) per session: the inverse of a tridiagonal matrix
 //! is built row by row from its LDLᵀ factors, and the session's contribution to the dense
-//! slots × slots Schur complement is `Kᵀ M⁻¹ K`, a window × window block. The peak rows are
-//! a diagonal plus a rank-one term (`excess` is in all of them) and are eliminated in closed
-//! form (Sherman–Morrison). A general sparse Cholesky would instead fill the dense slot rows
-//! across every session's rows.
+//! slots × slots Schur complement is `Kᵀ M⁻¹ K`, a window × window block. The site's rows
+//! (balance, and peak rows sharing one `excess`) are then factored densely: 2 × slots rows.
+//! A general sparse Cholesky would instead fill the dense slot rows across every session's
+//! rows.
 
 // PANIC SAFETY: the offsets stored in `Block` and `StructuredLp` are computed once in
 // `StructuredLp::new` from the same counts used to size `cost`, `lower`, `upper`, `rhs` and the
@@ -26,6 +26,8 @@
 // Block loops index several per-slot arrays at offsets; see above.
 #![allow(clippy::needless_range_loop)]
 
+use rayon::prelude::*;
+
 use super::ipm::NormalEquations;
 use super::problem::V2gProblem;
 use crate::schedule::Mode;
@@ -33,6 +35,9 @@ use crate::schedule::Mode;
 /// Pivots below this are treated as zero: the row is (numerically) fixed and its direction
 /// component set to 0 — the usual interior-point treatment of dependent rows.
 const TINY_PIVOT: f64 = 1e-30;
+/// A pivot below this share of its diagonal entry is rounding left over from cancellation
+/// (near a degenerate optimum whole rows of `A Θ Aᵀ` cancel), treated as zero like a tiny one.
+const CANCELLATION: f64 = 1e-13;
 /// Value a tiny pivot is replaced with (an "infinite" pivot).
 const HUGE_PIVOT: f64 = 1e128;
 
@@ -61,8 +66,6 @@ pub(crate) struct Block {
     pub cycle: Option<usize>,
     /// First row.
     pub row: usize,
-    /// Offset into the per-slot factor arrays.
-    pub factor: usize,
 }
 
 /// The site's per-slot peak rows.
@@ -75,6 +78,188 @@ struct Peak {
     /// First peak row.
     row: usize,
 }
+
+/// One block's factors: LDLᵀ pivots (and their inverses: the solves multiply) and
+/// multipliers of its tridiagonal part, its coupling to the balance rows (κ), the cycle row's
+/// coupling (κ_cycle), the border w and T⁻¹w, and the cycle row's Schur complement γ.
+#[derive(Debug, Clone)]
+struct BlockFactor {
+    pivot: Vec<f64>,
+    inverse_pivot: Vec<f64>,
+    multiplier: Vec<f64>,
+    kappa: Vec<f64>,
+    kappa_cycle: Vec<f64>,
+    border: Vec<f64>,
+    border_solved: Vec<f64>,
+    gamma: f64,
+}
+
+impl BlockFactor {
+    fn new(len: usize) -> Self {
+        BlockFactor {
+            pivot: vec![0.0; len],
+            inverse_pivot: vec![0.0; len],
+            multiplier: vec![0.0; len],
+            kappa: vec![0.0; len],
+            kappa_cycle: vec![0.0; len],
+            border: vec![0.0; len],
+            border_solved: vec![0.0; len],
+            gamma: 0.0,
+        }
+    }
+
+    /// Solve `M y = r` in place (`r`: the block's `len` energy rows, then its cycle row).
+    fn solve(&self, block: &Block, r: &mut [f64]) {
+        let n = block.len;
+        // T⁻¹ r by LDLᵀ: forward, scale, backward.
+        for k in 1..n {
+            r[k] -= self.multiplier[k - 1] * r[k - 1];
+        }
+        for k in 0..n {
+            r[k] *= self.inverse_pivot[k];
+        }
+        for k in (0..n.saturating_sub(1)).rev() {
+            r[k] -= self.multiplier[k] * r[k + 1];
+        }
+        if block.cycle.is_some() {
+            // Bordered system: β = (ρ − wᵀT⁻¹r)/γ, a = T⁻¹r − gβ (r now holds T⁻¹r).
+            let w_t_r: f64 = (0..n).map(|k| self.border[k] * r[k]).sum();
+            let beta = (r[n] - w_t_r) / self.gamma;
+            for k in 0..n {
+                r[k] -= self.border_solved[k] * beta;
+            }
+            r[n] = beta;
+        }
+    }
+
+    /// Factor the block for `theta` and subtract its Schur contribution `Kᵀ M⁻¹ K` from the
+    /// slots × slots matrix `master` (lower triangle), adding its columns' own diagonal.
+    /// `inverse_row` and `diagonal` are scratch of at least `len`.
+    fn factor(
+        &mut self,
+        block: &Block,
+        theta: &[f64],
+        master: &mut [f64],
+        slots: usize,
+        inverse_row: &mut [f64],
+        diagonal: &mut [f64],
+    ) {
+        let n = block.len;
+        let hc = block.h_eta;
+        let hd = block.h_over_eta;
+        let theta_energy = |k: usize| {
+            if k < block.energy_vars {
+                theta[block.energy + k]
+            } else {
+                0.0
+            }
+        };
+        let mut gamma = block.cycle.map_or(0.0, |c| theta[c]);
+        for k in 0..n {
+            let tc = block.charge.map_or(0.0, |c| theta[c + k]);
+            let td = block.discharge.map_or(0.0, |d| theta[d + k]);
+            let previous = if k > 0 { theta_energy(k - 1) } else { 0.0 };
+            diagonal[k] = theta_energy(k) + previous + hc * hc * tc + hd * hd * td;
+            self.kappa[k] = hc * tc + hd * td;
+            self.kappa_cycle[k] = hd * td;
+            self.border[k] = hd * hd * td;
+            gamma += hd * hd * td;
+            let slot = block.first_slot + k;
+            master[slot * slots + slot] += tc + td;
+        }
+        // LDLᵀ of the tridiagonal part; off-diagonal T[k][k+1] = −θe_k.
+        for k in 0..n {
+            let mut pivot = diagonal[k];
+            if k > 0 {
+                let m = self.multiplier[k - 1];
+                pivot -= m * m * self.pivot[k - 1];
+            }
+            if pivot.is_nan() || pivot <= TINY_PIVOT.max(CANCELLATION * diagonal[k]) {
+                pivot = HUGE_PIVOT;
+            }
+            self.pivot[k] = pivot;
+            self.inverse_pivot[k] = 1.0 / pivot;
+            if k + 1 < n {
+                self.multiplier[k] = -theta_energy(k) / pivot;
+            }
+        }
+        if block.cycle.is_some() {
+            // g = T⁻¹ w, γ = γ0 − wᵀg.
+            self.border_solved.copy_from_slice(&self.border);
+            for k in 1..n {
+                self.border_solved[k] -= self.multiplier[k - 1] * self.border_solved[k - 1];
+            }
+            for k in 0..n {
+                self.border_solved[k] *= self.inverse_pivot[k];
+            }
+            for k in (0..n.saturating_sub(1)).rev() {
+                self.border_solved[k] -= self.multiplier[k] * self.border_solved[k + 1];
+            }
+            let w_g: f64 = (0..n).map(|k| self.border[k] * self.border_solved[k]).sum();
+            gamma -= w_g;
+            if gamma.is_nan() || gamma <= TINY_PIVOT {
+                gamma = HUGE_PIVOT;
+            }
+        }
+        self.gamma = gamma;
+
+        // Schur contribution −κ_i κ_j X_ij (X = T⁻¹), built row by row from the bottom:
+        // X[i][j] = −l_i X[i+1][j] (j > i), X[i][i] = 1/d_i + l_i² X[i+1][i+1].
+        let cycle = block.cycle.is_some();
+        for i in (0..n).rev() {
+            if i + 1 == n {
+                inverse_row[i] = self.inverse_pivot[i];
+            } else {
+                let l = self.multiplier[i];
+                let next_diagonal = inverse_row[i + 1];
+                for value in inverse_row.iter_mut().take(n).skip(i + 1) {
+                    *value *= -l;
+                }
+                inverse_row[i] = self.inverse_pivot[i] + l * l * next_diagonal;
+            }
+            let kappa_i = self.kappa[i];
+            let u_i = if cycle {
+                self.kappa[i] * self.border_solved[i] - self.kappa_cycle[i]
+            } else {
+                0.0
+            };
+            let row_slot = block.first_slot + i;
+            for j in i..n {
+                let mut value = kappa_i * self.kappa[j] * inverse_row[j];
+                if cycle {
+                    let u_j = self.kappa[j] * self.border_solved[j] - self.kappa_cycle[j];
+                    value += u_i * u_j / gamma;
+                }
+                // Lower triangle: row = later slot.
+                let col_slot = block.first_slot + j;
+                master[col_slot * slots + row_slot] -= value;
+            }
+        }
+    }
+}
+
+/// Split `data` into the disjoint sub-slices `ranges` (sorted, non-overlapping, `(start,
+/// len)`), so that blocks can write their own parts in parallel.
+fn split_ranges(
+    mut data: &mut [f64],
+    ranges: impl Iterator<Item = (usize, usize)>,
+) -> Vec<&mut [f64]> {
+    let mut parts = Vec::new();
+    let mut consumed = 0;
+    for (start, len) in ranges {
+        let rest = std::mem::take(&mut data);
+        let (_, rest) = rest.split_at_mut(start - consumed);
+        let (part, rest) = rest.split_at_mut(len);
+        parts.push(part);
+        data = rest;
+        consumed = start + len;
+    }
+    parts
+}
+
+/// Blocks per parallel task: enough work to outweigh the task (and, in `factor`, the
+/// slots × slots accumulator each task sums into).
+const BLOCKS_PER_TASK: usize = 256;
 
 /// The programme's data and its normal-equation factors.
 pub(crate) struct StructuredLp {
@@ -101,24 +286,11 @@ pub(crate) struct StructuredLp {
     pub rhs: Vec<f64>,
     /// Constant part of the objective (the unmet-energy penalty's offset in cost mode).
     pub objective_offset: f64,
-    // Factors: per block slot — LDLᵀ pivots and multipliers of the tridiagonal part, its
-    // coupling to the balance rows (κ), the cycle row's coupling (κ_cycle) and T⁻¹·border (g).
-    pivot: Vec<f64>,
-    /// `1 / pivot` (the solves multiply; divisions dominated their time).
-    inverse_pivot: Vec<f64>,
-    multiplier: Vec<f64>,
-    kappa: Vec<f64>,
-    kappa_cycle: Vec<f64>,
-    border: Vec<f64>,
-    border_solved: Vec<f64>,
-    /// Per block: Schur complement of the cycle row (0 without one).
-    gamma: Vec<f64>,
-    /// Dense slots × slots Cholesky factor (lower triangle, row-major).
+    /// Per block, its factors (parallel to `blocks`).
+    factors: Vec<BlockFactor>,
+    /// Dense Cholesky factor of the site's rows (lower triangle, row-major; see
+    /// `master_size`).
     master: Vec<f64>,
-    /// Peak elimination: `P_t`, `D_t` and the rank-one weight β.
-    peak_p: Vec<f64>,
-    peak_d: Vec<f64>,
-    peak_beta: f64,
     /// Scratch (interior mutability is avoided: `solve` allocates per call instead).
     longest_window: usize,
 }
@@ -135,7 +307,6 @@ impl StructuredLp {
         let mut rhs = Vec::new();
         let mut objective_offset = 0.0;
         let mut blocks = Vec::new();
-        let mut factor = 0;
         let mut push = |c: f64, l: f64, u: f64, cost: &mut Vec<f64>| {
             cost.push(c);
             lower.push(l);
@@ -228,9 +399,7 @@ impl StructuredLp {
                 energy_vars,
                 cycle,
                 row,
-                factor,
             });
-            factor += len;
         }
 
         let import = cost.len();
@@ -284,18 +453,8 @@ impl StructuredLp {
             upper,
             rhs,
             objective_offset,
-            pivot: vec![0.0; factor],
-            inverse_pivot: vec![0.0; factor],
-            multiplier: vec![0.0; factor],
-            kappa: vec![0.0; factor],
-            kappa_cycle: vec![0.0; factor],
-            border: vec![0.0; factor],
-            border_solved: vec![0.0; factor],
-            gamma: vec![0.0; blocks.len()],
+            factors: blocks.iter().map(|b| BlockFactor::new(b.len)).collect(),
             master: vec![0.0; slots * slots],
-            peak_p: vec![0.0; slots],
-            peak_d: vec![0.0; slots],
-            peak_beta: 0.0,
             longest_window,
             blocks,
         }
@@ -308,36 +467,28 @@ impl StructuredLp {
         (charge, discharge)
     }
 
-    /// Solve the block system `M y = r` in place (`r` holds the block's rows: `len` energy
-    /// rows and, with a cycle cap, the cycle row last).
-    fn solve_block(&self, index: usize, block: &Block, r: &mut [f64]) {
-        let n = block.len;
-        let f = block.factor;
-        // T⁻¹ r by LDLᵀ: forward, scale, backward.
-        for k in 1..n {
-            r[k] -= self.multiplier[f + k - 1] * r[k - 1];
-        }
-        for k in 0..n {
-            r[k] *= self.inverse_pivot[f + k];
-        }
-        for k in (0..n.saturating_sub(1)).rev() {
-            r[k] -= self.multiplier[f + k] * r[k + 1];
-        }
-        if block.cycle.is_some() {
-            // Bordered system: β = (ρ − wᵀT⁻¹r)/γ, a = T⁻¹r − gβ, with wᵀT⁻¹r computed as
-            // gᵀr_original; here r already holds T⁻¹r, so use wᵀ(T⁻¹r) instead.
-            let w_t_r: f64 = (0..n).map(|k| self.border[f + k] * r[k]).sum();
-            let beta = (r[n] - w_t_r) / self.gamma[index];
-            for k in 0..n {
-                r[k] -= self.border_solved[f + k] * beta;
-            }
-            r[n] = beta;
-        }
+    /// Rows of the site's dense system: the balance rows, and the peak rows with a demand
+    /// price.
+    fn master_size(&self) -> usize {
+        self.slots * (1 + usize::from(self.peak.is_some()))
     }
 
     /// Rows of a block (energy rows plus the cycle row).
     fn block_rows(block: &Block) -> usize {
         block.len + usize::from(block.cycle.is_some())
+    }
+
+    /// First column and number of columns of a block (its variables are contiguous).
+    fn block_columns(block: &Block) -> (usize, usize) {
+        let first = block
+            .charge
+            .or(block.discharge)
+            .unwrap_or(block.energy)
+            .min(block.energy);
+        let end = block
+            .cycle
+            .map_or(block.energy + block.energy_vars, |c| c + 1);
+        (first, end - first)
     }
 }
 
@@ -351,60 +502,86 @@ impl NormalEquations for StructuredLp {
     }
 
     fn multiply(&self, x: &[f64], out: &mut [f64]) {
-        out.fill(0.0);
-        for block in &self.blocks {
-            let n = block.len;
-            for k in 0..n {
-                let mut value = 0.0;
-                if k < block.energy_vars {
-                    value += x[block.energy + k];
-                }
-                if k > 0 {
-                    value -= x[block.energy + k - 1];
-                }
-                let (charge, discharge) = self.powers(block, x, k);
-                value += -block.h_eta * charge + block.h_over_eta * discharge;
-                out[block.row + k] = value;
-                out[self.balance_row + block.first_slot + k] += discharge - charge;
-            }
-            if let (Some(cycle), Some(d)) = (block.cycle, block.discharge) {
-                let drained: f64 = (0..n).map(|k| x[d + k]).sum::<f64>() * block.h_over_eta;
-                out[block.row + n] = drained + x[cycle];
-            }
-        }
-        for slot in 0..self.slots {
+        let slots = self.slots;
+        let (block_rows, site_rows) = out.split_at_mut(self.balance_row);
+        let parts = split_ranges(
+            block_rows,
+            self.blocks.iter().map(|b| (b.row, Self::block_rows(b))),
+        );
+        // Block rows: each block writes its own; the balance rows collect every block.
+        let balance = parts
+            .into_par_iter()
+            .zip(self.blocks.par_iter())
+            .with_min_len(BLOCKS_PER_TASK)
+            .fold(
+                || vec![0.0; slots],
+                |mut balance, (rows, block)| {
+                    let n = block.len;
+                    for k in 0..n {
+                        let mut value = 0.0;
+                        if k < block.energy_vars {
+                            value += x[block.energy + k];
+                        }
+                        if k > 0 {
+                            value -= x[block.energy + k - 1];
+                        }
+                        let (charge, discharge) = self.powers(block, x, k);
+                        value += -block.h_eta * charge + block.h_over_eta * discharge;
+                        rows[k] = value;
+                        balance[block.first_slot + k] += discharge - charge;
+                    }
+                    if let (Some(cycle), Some(d)) = (block.cycle, block.discharge) {
+                        let drained: f64 = (0..n).map(|k| x[d + k]).sum::<f64>() * block.h_over_eta;
+                        rows[n] = drained + x[cycle];
+                    }
+                    balance
+                },
+            )
+            .reduce(|| vec![0.0; slots], add_vectors);
+        site_rows.fill(0.0);
+        for slot in 0..slots {
             let import = x[self.import + slot];
             let export = self.export[slot].map_or(0.0, |e| x[e]);
-            out[self.balance_row + slot] += import - export;
+            site_rows[slot] = balance[slot] + import - export;
             if let Some(peak) = self.peak {
-                out[peak.row + slot] = import - x[peak.excess] + x[peak.slack + slot];
+                site_rows[peak.row - self.balance_row + slot] =
+                    import - x[peak.excess] + x[peak.slack + slot];
             }
         }
     }
 
     fn multiply_transposed(&self, y: &[f64], out: &mut [f64]) {
-        out.fill(0.0);
-        for block in &self.blocks {
-            let n = block.len;
-            let cycle_dual = block.cycle.map_or(0.0, |_| y[block.row + n]);
-            for k in 0..n {
-                let row_dual = y[block.row + k];
-                let balance_dual = y[self.balance_row + block.first_slot + k];
-                if let Some(c) = block.charge {
-                    out[c + k] = -block.h_eta * row_dual - balance_dual;
+        let (block_columns, site_columns) = out.split_at_mut(self.import);
+        let parts = split_ranges(block_columns, self.blocks.iter().map(Self::block_columns));
+        parts
+            .into_par_iter()
+            .zip(self.blocks.par_iter())
+            .with_min_len(BLOCKS_PER_TASK)
+            .for_each(|(columns, block)| {
+                let (first, _) = Self::block_columns(block);
+                let n = block.len;
+                let cycle_dual = block.cycle.map_or(0.0, |_| y[block.row + n]);
+                for k in 0..n {
+                    let row_dual = y[block.row + k];
+                    let balance_dual = y[self.balance_row + block.first_slot + k];
+                    if let Some(c) = block.charge {
+                        columns[c - first + k] = -block.h_eta * row_dual - balance_dual;
+                    }
+                    if let Some(d) = block.discharge {
+                        columns[d - first + k] =
+                            block.h_over_eta * (row_dual + cycle_dual) + balance_dual;
+                    }
+                    if k < block.energy_vars {
+                        let next = if k + 1 < n { y[block.row + k + 1] } else { 0.0 };
+                        columns[block.energy - first + k] = row_dual - next;
+                    }
                 }
-                if let Some(d) = block.discharge {
-                    out[d + k] = block.h_over_eta * (row_dual + cycle_dual) + balance_dual;
+                if let Some(cycle) = block.cycle {
+                    columns[cycle - first] = cycle_dual;
                 }
-                if k < block.energy_vars {
-                    let next = if k + 1 < n { y[block.row + k + 1] } else { 0.0 };
-                    out[block.energy + k] = row_dual - next;
-                }
-            }
-            if let Some(cycle) = block.cycle {
-                out[cycle] = cycle_dual;
-            }
-        }
+            });
+        site_columns.fill(0.0);
+        let at = |column: usize| column - self.import;
         let mut excess_dual = 0.0;
         for slot in 0..self.slots {
             let balance_dual = y[self.balance_row + slot];
@@ -412,252 +589,190 @@ impl NormalEquations for StructuredLp {
             if let Some(peak) = self.peak {
                 let peak_dual = y[peak.row + slot];
                 import += peak_dual;
-                out[peak.slack + slot] = peak_dual;
+                site_columns[at(peak.slack + slot)] = peak_dual;
                 excess_dual -= peak_dual;
             }
-            out[self.import + slot] = import;
+            site_columns[at(self.import + slot)] = import;
             if let Some(e) = self.export[slot] {
-                out[e] = -balance_dual;
+                site_columns[at(e)] = -balance_dual;
             }
         }
         if let Some(peak) = self.peak {
-            out[peak.excess] = excess_dual;
+            site_columns[at(peak.excess)] = excess_dual;
         }
     }
 
     fn factor(&mut self, theta: &[f64]) {
         let slots = self.slots;
-        self.master.fill(0.0);
+        let longest = self.longest_window;
+        let blocks = &self.blocks;
+        // Every block factors itself and sums its Schur contribution into a task's own
+        // slots × slots accumulator; the accumulators are added up.
+        let mut master = self
+            .factors
+            .par_iter_mut()
+            .zip(blocks.par_iter())
+            .with_min_len(BLOCKS_PER_TASK)
+            .fold(
+                || {
+                    (
+                        vec![0.0; slots * slots],
+                        vec![0.0; longest],
+                        vec![0.0; longest],
+                    )
+                },
+                |(mut master, mut inverse_row, mut diagonal), (factor, block)| {
+                    factor.factor(
+                        block,
+                        theta,
+                        &mut master,
+                        slots,
+                        &mut inverse_row,
+                        &mut diagonal,
+                    );
+                    (master, inverse_row, diagonal)
+                },
+            )
+            .map(|(master, _, _)| master)
+            .reduce(|| vec![0.0; slots * slots], add_vectors);
         for slot in 0..slots {
             let import = theta[self.import + slot];
             let export = self.export[slot].map_or(0.0, |e| theta[e]);
-            self.master[slot * slots + slot] = import + export;
+            master[slot * slots + slot] += import + export;
         }
-        let mut inverse_row = vec![0.0; self.longest_window];
-        let mut diagonal = vec![0.0; self.longest_window];
-        let blocks = std::mem::take(&mut self.blocks);
-        for (index, block) in blocks.iter().enumerate() {
-            let n = block.len;
-            let f = block.factor;
-            let hc = block.h_eta;
-            let hd = block.h_over_eta;
-            let theta_energy = |k: usize| {
-                if k < block.energy_vars {
-                    theta[block.energy + k]
-                } else {
-                    0.0
-                }
-            };
-            let mut gamma = block.cycle.map_or(0.0, |c| theta[c]);
-            for k in 0..n {
-                let tc = block.charge.map_or(0.0, |c| theta[c + k]);
-                let td = block.discharge.map_or(0.0, |d| theta[d + k]);
-                let previous = if k > 0 { theta_energy(k - 1) } else { 0.0 };
-                diagonal[k] = theta_energy(k) + previous + hc * hc * tc + hd * hd * td;
-                self.kappa[f + k] = hc * tc + hd * td;
-                self.kappa_cycle[f + k] = hd * td;
-                self.border[f + k] = hd * hd * td;
-                gamma += hd * hd * td;
-                let slot = block.first_slot + k;
-                self.master[slot * slots + slot] += tc + td;
-            }
-            // LDLᵀ of the tridiagonal part; off-diagonal T[k][k+1] = −θe_k.
-            for k in 0..n {
-                let mut pivot = diagonal[k];
-                if k > 0 {
-                    let m = self.multiplier[f + k - 1];
-                    pivot -= m * m * self.pivot[f + k - 1];
-                }
-                if pivot.is_nan() || pivot <= TINY_PIVOT {
-                    pivot = HUGE_PIVOT;
-                }
-                self.pivot[f + k] = pivot;
-                self.inverse_pivot[f + k] = 1.0 / pivot;
-                if k + 1 < n {
-                    self.multiplier[f + k] = -theta_energy(k) / pivot;
-                }
-            }
-            if block.cycle.is_some() {
-                // g = T⁻¹ w, γ = γ0 − wᵀg.
-                for k in 0..n {
-                    self.border_solved[f + k] = self.border[f + k];
-                }
-                for k in 1..n {
-                    self.border_solved[f + k] -=
-                        self.multiplier[f + k - 1] * self.border_solved[f + k - 1];
-                }
-                for k in 0..n {
-                    self.border_solved[f + k] /= self.pivot[f + k];
-                }
-                for k in (0..n.saturating_sub(1)).rev() {
-                    self.border_solved[f + k] -=
-                        self.multiplier[f + k] * self.border_solved[f + k + 1];
-                }
-                let w_g: f64 = (0..n)
-                    .map(|k| self.border[f + k] * self.border_solved[f + k])
-                    .sum();
-                gamma -= w_g;
-                if gamma.is_nan() || gamma <= TINY_PIVOT {
-                    gamma = HUGE_PIVOT;
-                }
-            }
-            self.gamma[index] = gamma;
-
-            // Schur contribution −κ_i κ_j X_ij (X = T⁻¹), built row by row from the bottom:
-            // X[i][j] = −l_i X[i+1][j] (j > i), X[i][i] = 1/d_i + l_i² X[i+1][i+1].
-            for i in (0..n).rev() {
-                if i + 1 == n {
-                    inverse_row[i] = 1.0 / self.pivot[f + i];
-                } else {
-                    let l = self.multiplier[f + i];
-                    let next_diagonal = inverse_row[i + 1];
-                    for value in inverse_row.iter_mut().take(n).skip(i + 1) {
-                        *value *= -l;
-                    }
-                    inverse_row[i] = 1.0 / self.pivot[f + i] + l * l * next_diagonal;
-                }
-                let kappa_i = self.kappa[f + i];
-                let u_i = if block.cycle.is_some() {
-                    self.kappa[f + i] * self.border_solved[f + i] - self.kappa_cycle[f + i]
-                } else {
-                    0.0
-                };
-                let row_slot = block.first_slot + i;
-                for j in i..n {
-                    let mut value = kappa_i * self.kappa[f + j] * inverse_row[j];
-                    if block.cycle.is_some() {
-                        let u_j =
-                            self.kappa[f + j] * self.border_solved[f + j] - self.kappa_cycle[f + j];
-                        value += u_i * u_j / gamma;
-                    }
-                    // Lower triangle: row = later slot.
-                    let col_slot = block.first_slot + j;
-                    self.master[col_slot * slots + row_slot] -= value;
-                }
-            }
+        // The site's rows: balance rows, then (with a demand price) the peak rows, whose
+        // block is diag(θimport + θslack) + θexcess·11ᵀ and which meet the balance rows through
+        // diag(θimport). They are factored together, densely: eliminating the peak rows in
+        // closed form (Sherman–Morrison) cancels catastrophically when a slot's import sits at
+        // its cap while `excess` is inside its bounds.
+        let size = self.master_size();
+        let mut site = vec![0.0; size * size];
+        for t in 0..slots {
+            site[t * size..t * size + slots].copy_from_slice(&master[t * slots..(t + 1) * slots]);
         }
-        self.blocks = blocks;
-
-        // Peak rows: P = diag(θimport + θslack) + θexcess·11ᵀ, coupled to the balance rows by
-        // D = diag(θimport). Eliminate: S −= D P⁻¹ D − β (D P⁻¹ 1)(D P⁻¹ 1)ᵀ.
         if let Some(peak) = self.peak {
             let theta_excess = theta[peak.excess];
-            let mut inverse_sum = 0.0;
-            for slot in 0..slots {
-                let d = theta[self.import + slot];
-                let p = d + theta[peak.slack + slot];
-                self.peak_p[slot] = p;
-                self.peak_d[slot] = d;
-                inverse_sum += 1.0 / p;
-            }
-            self.peak_beta = theta_excess / (1.0 + theta_excess * inverse_sum);
             for t in 0..slots {
-                let wt = self.peak_d[t] / self.peak_p[t];
-                self.master[t * slots + t] -= self.peak_d[t] * wt;
-                for s in 0..=t {
-                    let ws = self.peak_d[s] / self.peak_p[s];
-                    self.master[t * slots + s] += self.peak_beta * wt * ws;
+                let row = slots + t;
+                site[row * size + t] = theta[self.import + t];
+                for s in 0..t {
+                    site[row * size + slots + s] = theta_excess;
                 }
+                site[row * size + row] =
+                    theta[self.import + t] + theta[peak.slack + t] + theta_excess;
             }
         }
 
-        // Dense Cholesky of the slots × slots Schur complement (lower triangle).
-        for j in 0..slots {
-            let mut pivot = self.master[j * slots + j];
+        // Dense Cholesky (lower triangle).
+        for j in 0..size {
+            let diagonal = site[j * size + j];
+            let mut pivot = diagonal;
             for k in 0..j {
-                let v = self.master[j * slots + k];
+                let v = site[j * size + k];
                 pivot -= v * v;
             }
-            let pivot = if pivot > TINY_PIVOT {
+            let pivot = if pivot > TINY_PIVOT.max(CANCELLATION * diagonal) {
                 pivot.sqrt()
             } else {
                 HUGE_PIVOT
             };
-            self.master[j * slots + j] = pivot;
-            for i in j + 1..slots {
-                let mut value = self.master[i * slots + j];
+            site[j * size + j] = pivot;
+            for i in j + 1..size {
+                let mut value = site[i * size + j];
                 for k in 0..j {
-                    value -= self.master[i * slots + k] * self.master[j * slots + k];
+                    value -= site[i * size + k] * site[j * size + k];
                 }
-                self.master[i * slots + j] = value / pivot;
+                site[i * size + j] = value / pivot;
             }
         }
+        self.master = site;
     }
 
     fn solve(&self, rhs: &mut [f64]) {
         let slots = self.slots;
-        let mut scratch = vec![0.0; self.longest_window + 1];
+        let longest = self.longest_window + 1;
         // 1. Eliminate the session blocks from the balance rows' right-hand side.
-        for (index, block) in self.blocks.iter().enumerate() {
-            let rows = Self::block_rows(block);
-            scratch[..rows].copy_from_slice(&rhs[block.row..block.row + rows]);
-            self.solve_block(index, block, &mut scratch[..rows]);
-            let cycle = if block.cycle.is_some() {
-                scratch[block.len]
-            } else {
-                0.0
-            };
-            for k in 0..block.len {
-                let f = block.factor + k;
-                rhs[self.balance_row + block.first_slot + k] -=
-                    self.kappa[f] * scratch[k] + self.kappa_cycle[f] * cycle;
-            }
-        }
-        // 2. Eliminate the peak rows: r_b −= D (P + θx 11ᵀ)⁻¹ r_p.
-        let apply_peak_inverse = |r: &mut [f64]| {
-            let weighted: f64 = (0..slots).map(|t| r[t] / self.peak_p[t]).sum();
-            for t in 0..slots {
-                r[t] = r[t] / self.peak_p[t] - self.peak_beta * weighted / self.peak_p[t];
-            }
+        let eliminated = {
+            let rhs: &[f64] = rhs;
+            self.factors
+                .par_iter()
+                .zip(self.blocks.par_iter())
+                .with_min_len(BLOCKS_PER_TASK)
+                .fold(
+                    || (vec![0.0; slots], vec![0.0; longest]),
+                    |(mut balance, mut scratch), (factor, block)| {
+                        let rows = Self::block_rows(block);
+                        scratch[..rows].copy_from_slice(&rhs[block.row..block.row + rows]);
+                        factor.solve(block, &mut scratch[..rows]);
+                        let cycle = if block.cycle.is_some() {
+                            scratch[block.len]
+                        } else {
+                            0.0
+                        };
+                        for k in 0..block.len {
+                            balance[block.first_slot + k] +=
+                                factor.kappa[k] * scratch[k] + factor.kappa_cycle[k] * cycle;
+                        }
+                        (balance, scratch)
+                    },
+                )
+                .map(|(balance, _)| balance)
+                .reduce(|| vec![0.0; slots], add_vectors)
         };
-        let mut peak_rhs = Vec::new();
-        if let Some(peak) = self.peak {
-            peak_rhs.extend_from_slice(&rhs[peak.row..peak.row + slots]);
-            let mut eliminated = peak_rhs.clone();
-            apply_peak_inverse(&mut eliminated);
-            for t in 0..slots {
-                rhs[self.balance_row + t] -= self.peak_d[t] * eliminated[t];
-            }
+        for (value, minus) in rhs[self.balance_row..self.balance_row + slots]
+            .iter_mut()
+            .zip(&eliminated)
+        {
+            *value -= minus;
         }
-        // 3. The slots × slots system.
-        let balance = &mut rhs[self.balance_row..self.balance_row + slots];
-        for i in 0..slots {
-            let mut value = balance[i];
+        // 2. The site's rows (balance, then peak: contiguous in `rhs`), densely.
+        let size = self.master_size();
+        let site = &mut rhs[self.balance_row..self.balance_row + size];
+        for i in 0..size {
+            let mut value = site[i];
             for k in 0..i {
-                value -= self.master[i * slots + k] * balance[k];
+                value -= self.master[i * size + k] * site[k];
             }
-            balance[i] = value / self.master[i * slots + i];
+            site[i] = value / self.master[i * size + i];
         }
-        for i in (0..slots).rev() {
-            let mut value = balance[i];
-            for k in i + 1..slots {
-                value -= self.master[k * slots + i] * balance[k];
+        for i in (0..size).rev() {
+            let mut value = site[i];
+            for k in i + 1..size {
+                value -= self.master[k * size + i] * site[k];
             }
-            balance[i] = value / self.master[i * slots + i];
+            site[i] = value / self.master[i * size + i];
         }
-        // 4. Peak duals: y_p = (P + θx 11ᵀ)⁻¹ (r_p − D y_b).
-        if let Some(peak) = self.peak {
-            for t in 0..slots {
-                peak_rhs[t] -= self.peak_d[t] * rhs[self.balance_row + t];
-            }
-            apply_peak_inverse(&mut peak_rhs);
-            rhs[peak.row..peak.row + slots].copy_from_slice(&peak_rhs);
-        }
-        // 5. Session duals: y_i = M_i⁻¹ (r_i − K_i y_b).
-        for (index, block) in self.blocks.iter().enumerate() {
-            let n = block.len;
-            let mut cycle_coupling = 0.0;
-            for k in 0..n {
-                let f = block.factor + k;
-                let y_balance = rhs[self.balance_row + block.first_slot + k];
-                rhs[block.row + k] -= self.kappa[f] * y_balance;
-                cycle_coupling += self.kappa_cycle[f] * y_balance;
-            }
-            if block.cycle.is_some() {
-                rhs[block.row + n] -= cycle_coupling;
-            }
-            let rows = Self::block_rows(block);
-            self.solve_block(index, block, &mut rhs[block.row..block.row + rows]);
-        }
+        // 3. Session duals: y_i = M_i⁻¹ (r_i − K_i y_b), each block in its own rows.
+        let (block_rows, site_rows) = rhs.split_at_mut(self.balance_row);
+        let y_balance: &[f64] = &site_rows[..slots];
+        let parts = split_ranges(
+            block_rows,
+            self.blocks.iter().map(|b| (b.row, Self::block_rows(b))),
+        );
+        parts
+            .into_par_iter()
+            .zip(self.factors.par_iter().zip(self.blocks.par_iter()))
+            .with_min_len(BLOCKS_PER_TASK)
+            .for_each(|(rows, (factor, block))| {
+                let n = block.len;
+                let mut cycle_coupling = 0.0;
+                for k in 0..n {
+                    let y = y_balance[block.first_slot + k];
+                    rows[k] -= factor.kappa[k] * y;
+                    cycle_coupling += factor.kappa_cycle[k] * y;
+                }
+                if block.cycle.is_some() {
+                    rows[n] -= cycle_coupling;
+                }
+                factor.solve(block, rows);
+            });
     }
+}
+
+/// `a + b`, element by element (the reduction of the per-task accumulators).
+fn add_vectors(mut a: Vec<f64>, b: Vec<f64>) -> Vec<f64> {
+    for (x, y) in a.iter_mut().zip(&b) {
+        *x += y;
+    }
+    a
 }
