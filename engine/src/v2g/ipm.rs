@@ -20,6 +20,11 @@
 // them would hide the arithmetic.
 #![allow(clippy::needless_range_loop)]
 
+use rayon::prelude::*;
+
+/// Columns per parallel task in the per-column loops.
+const CHUNK: usize = 8192;
+
 /// Added to `Z/S + V/W` before inverting (see [`solve`]); in units of the scaled costs.
 const PRIMAL_REGULARISATION: f64 = 1e-10;
 
@@ -233,25 +238,34 @@ pub(crate) fn solve<A: NormalEquations>(
     let mut iterations = 0;
     for iteration in 0..options.max_iterations {
         iterations = iteration + 1;
-        for j in 0..cols {
-            x[j] = lp.lower[j] + it.s[j];
-        }
+        x.par_iter_mut()
+            .zip(lp.lower.par_iter().zip(it.s.par_iter()))
+            .for_each(|(x, (l, s))| *x = l + s);
         lp.matrix.multiply(&x, &mut ax);
         lp.matrix.multiply_transposed(&it.y, &mut aty);
         for i in 0..rows {
             r_b[i] = lp.rhs[i] - ax[i];
         }
-        let mut complementarity = 0.0;
-        let mut dual_objective = dot(lp.rhs, &it.y);
-        for j in 0..cols {
-            r_c[j] = cost[j] - aty[j] - it.z[j] + it.v[j];
-            complementarity += it.s[j] * it.z[j];
-            dual_objective += lp.lower[j] * it.z[j];
-            if bounded[j] {
-                complementarity += it.w[j] * it.v[j];
-                dual_objective -= lp.upper[j] * it.v[j];
-            }
-        }
+        let (complementarity, bound_terms) = r_c
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(chunk, r_c)| {
+                let mut complementarity = 0.0;
+                let mut bound_terms = 0.0;
+                for (k, r) in r_c.iter_mut().enumerate() {
+                    let j = chunk * CHUNK + k;
+                    *r = cost[j] - aty[j] - it.z[j] + it.v[j];
+                    complementarity += it.s[j] * it.z[j];
+                    bound_terms += lp.lower[j] * it.z[j];
+                    if bounded[j] {
+                        complementarity += it.w[j] * it.v[j];
+                        bound_terms -= lp.upper[j] * it.v[j];
+                    }
+                }
+                (complementarity, bound_terms)
+            })
+            .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let dual_objective = dot(lp.rhs, &it.y) + bound_terms;
         let mu = complementarity / pairs;
         let primal_objective = dot(&cost, &x);
         let primal_res = norm_inf(&r_b) / (1.0 + rhs_norm);
@@ -263,7 +277,8 @@ pub(crate) fn solve<A: NormalEquations>(
             // stop and fall back on the best iterate.
             break;
         }
-        if merit < best.merit {
+        if merit < best.merit && merit <= options.acceptable {
+            // Kept only when it could be returned (a copy of every column).
             best = Best {
                 merit,
                 x: x.clone(),
@@ -282,22 +297,34 @@ pub(crate) fn solve<A: NormalEquations>(
             });
         }
 
-        for j in 0..cols {
-            let mut inverse = it.z[j] / it.s[j];
-            if bounded[j] {
-                inverse += it.v[j] / it.w[j];
-            }
-            // Primal regularisation: Θ ≤ 1/ρ keeps Δx = Θ(AᵀΔy − ρ) from amplifying the
-            // normal equations' rounding for variables strictly inside their bounds.
-            theta[j] = 1.0 / (inverse + PRIMAL_REGULARISATION);
-        }
+        theta
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(chunk, theta)| {
+                for (k, t) in theta.iter_mut().enumerate() {
+                    let j = chunk * CHUNK + k;
+                    let mut inverse = it.z[j] / it.s[j];
+                    if bounded[j] {
+                        inverse += it.v[j] / it.w[j];
+                    }
+                    // Primal regularisation: Θ ≤ 1/ρ keeps Δx = Θ(AᵀΔy − ρ) from amplifying
+                    // the normal equations' rounding for variables inside their bounds.
+                    *t = 1.0 / (inverse + PRIMAL_REGULARISATION);
+                }
+            });
         lp.matrix.factor(&theta);
 
         // Predictor (affine scaling): target complementarity 0.
-        for j in 0..cols {
-            r_sz[j] = -it.s[j] * it.z[j];
-            r_wv[j] = if bounded[j] { -it.w[j] * it.v[j] } else { 0.0 };
-        }
+        r_sz.par_chunks_mut(CHUNK)
+            .zip(r_wv.par_chunks_mut(CHUNK))
+            .enumerate()
+            .for_each(|(chunk, (r_sz, r_wv))| {
+                for (k, (a, b)) in r_sz.iter_mut().zip(r_wv.iter_mut()).enumerate() {
+                    let j = chunk * CHUNK + k;
+                    *a = -it.s[j] * it.z[j];
+                    *b = if bounded[j] { -it.w[j] * it.v[j] } else { 0.0 };
+                }
+            });
         direction(
             lp.matrix,
             &it,
@@ -312,26 +339,37 @@ pub(crate) fn solve<A: NormalEquations>(
             0,
         );
         let (alpha_p, alpha_d) = step_lengths(&it, &bounded, &affine);
-        let mut mu_affine = 0.0;
-        for j in 0..cols {
-            mu_affine += (it.s[j] + alpha_p * affine.dx[j]) * (it.z[j] + alpha_d * affine.dz[j]);
-            if bounded[j] {
-                mu_affine +=
-                    (it.w[j] - alpha_p * affine.dx[j]) * (it.v[j] + alpha_d * affine.dv[j]);
-            }
-        }
-        mu_affine /= pairs;
+        let mu_affine = (0..cols)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map(|j| {
+                let mut value =
+                    (it.s[j] + alpha_p * affine.dx[j]) * (it.z[j] + alpha_d * affine.dz[j]);
+                if bounded[j] {
+                    value +=
+                        (it.w[j] - alpha_p * affine.dx[j]) * (it.v[j] + alpha_d * affine.dv[j]);
+                }
+                value
+            })
+            .sum::<f64>()
+            / pairs;
         let sigma = (mu_affine / mu.max(1e-300)).powi(3).min(1.0);
 
         // Corrector: centre with σμ and correct the predictor's second-order term.
-        for j in 0..cols {
-            r_sz[j] = sigma * mu - it.s[j] * it.z[j] - affine.dx[j] * affine.dz[j];
-            r_wv[j] = if bounded[j] {
-                sigma * mu - it.w[j] * it.v[j] + affine.dx[j] * affine.dv[j]
-            } else {
-                0.0
-            };
-        }
+        r_sz.par_chunks_mut(CHUNK)
+            .zip(r_wv.par_chunks_mut(CHUNK))
+            .enumerate()
+            .for_each(|(chunk, (r_sz, r_wv))| {
+                for (k, (a, b)) in r_sz.iter_mut().zip(r_wv.iter_mut()).enumerate() {
+                    let j = chunk * CHUNK + k;
+                    *a = sigma * mu - it.s[j] * it.z[j] - affine.dx[j] * affine.dz[j];
+                    *b = if bounded[j] {
+                        sigma * mu - it.w[j] * it.v[j] + affine.dx[j] * affine.dv[j]
+                    } else {
+                        0.0
+                    };
+                }
+            });
         direction(
             lp.matrix, &it, &bounded, &theta, &r_b, &r_c, &r_sz, &r_wv, &mut work, &mut step, 2,
         );
@@ -339,14 +377,21 @@ pub(crate) fn solve<A: NormalEquations>(
         let damping = 0.995;
         let alpha_p = (damping * alpha_p).min(1.0);
         let alpha_d = (damping * alpha_d).min(1.0);
-        for j in 0..cols {
-            it.s[j] += alpha_p * step.dx[j];
-            it.z[j] += alpha_d * step.dz[j];
-            if bounded[j] {
-                it.w[j] -= alpha_p * step.dx[j];
-                it.v[j] += alpha_d * step.dv[j];
-            }
-        }
+        it.s.par_chunks_mut(CHUNK)
+            .zip(it.z.par_chunks_mut(CHUNK))
+            .zip(it.w.par_chunks_mut(CHUNK).zip(it.v.par_chunks_mut(CHUNK)))
+            .enumerate()
+            .for_each(|(chunk, ((s, z), (w, v)))| {
+                for k in 0..s.len() {
+                    let j = chunk * CHUNK + k;
+                    s[k] += alpha_p * step.dx[j];
+                    z[k] += alpha_d * step.dz[j];
+                    if bounded[j] {
+                        w[k] -= alpha_p * step.dx[j];
+                        v[k] += alpha_d * step.dv[j];
+                    }
+                }
+            });
         for i in 0..rows {
             it.y[i] += alpha_d * step.dy[i];
         }
@@ -379,25 +424,30 @@ struct Best {
 /// Largest primal and dual steps (≤ 1, or more for an unbounded ray: capped at 1) keeping
 /// every slack and dual non-negative.
 fn step_lengths(it: &Iterate, bounded: &[bool], d: &Direction) -> (f64, f64) {
-    let mut primal: f64 = 1.0;
-    let mut dual: f64 = 1.0;
-    for j in 0..it.s.len() {
-        if d.dx[j] < 0.0 {
-            primal = primal.min(-it.s[j] / d.dx[j]);
-        }
-        if d.dz[j] < 0.0 {
-            dual = dual.min(-it.z[j] / d.dz[j]);
-        }
-        if bounded[j] {
-            if d.dx[j] > 0.0 {
-                primal = primal.min(it.w[j] / d.dx[j]);
-            }
-            if d.dv[j] < 0.0 {
-                dual = dual.min(-it.v[j] / d.dv[j]);
-            }
-        }
-    }
-    (primal, dual)
+    (0..it.s.len())
+        .into_par_iter()
+        .with_min_len(CHUNK)
+        .fold(
+            || (1.0_f64, 1.0_f64),
+            |(mut primal, mut dual), j| {
+                if d.dx[j] < 0.0 {
+                    primal = primal.min(-it.s[j] / d.dx[j]);
+                }
+                if d.dz[j] < 0.0 {
+                    dual = dual.min(-it.z[j] / d.dz[j]);
+                }
+                if bounded[j] {
+                    if d.dx[j] > 0.0 {
+                        primal = primal.min(it.w[j] / d.dx[j]);
+                    }
+                    if d.dv[j] < 0.0 {
+                        dual = dual.min(-it.v[j] / d.dv[j]);
+                    }
+                }
+                (primal, dual)
+            },
+        )
+        .reduce(|| (1.0, 1.0), |a, b| (a.0.min(b.0), a.1.min(b.1)))
 }
 
 /// Scratch vectors of [`direction`].
@@ -425,24 +475,32 @@ fn direction<A: NormalEquations>(
     refinements: usize,
 ) {
     // ρ = r_c − r_sz/s + r_wv/w ;  (A Θ Aᵀ) Δy = r_b + A Θ ρ ;  Δx = Θ (AᵀΔy − ρ)
-    let cols = theta.len();
-    for j in 0..cols {
-        let mut value = r_c[j] - r_sz[j] / it.s[j];
-        if bounded[j] {
-            value += r_wv[j] / it.w[j];
-        }
-        work.rho[j] = value;
-        work.cols[j] = theta[j] * value;
-    }
+    work.rho
+        .par_chunks_mut(CHUNK)
+        .zip(work.cols.par_chunks_mut(CHUNK))
+        .enumerate()
+        .for_each(|(chunk, (rho, scaled))| {
+            for (k, (rho, scaled)) in rho.iter_mut().zip(scaled.iter_mut()).enumerate() {
+                let j = chunk * CHUNK + k;
+                let mut value = r_c[j] - r_sz[j] / it.s[j];
+                if bounded[j] {
+                    value += r_wv[j] / it.w[j];
+                }
+                *rho = value;
+                *scaled = theta[j] * value;
+            }
+        });
     matrix.multiply(&work.cols, &mut work.rows);
     for i in 0..out.dy.len() {
         out.dy[i] = r_b[i] + work.rows[i];
     }
     matrix.solve(&mut out.dy);
     matrix.multiply_transposed(&out.dy, &mut work.cols);
-    for j in 0..cols {
-        out.dx[j] = theta[j] * (work.cols[j] - work.rho[j]);
-    }
+    out.dx
+        .par_iter_mut()
+        .zip(theta.par_iter())
+        .zip(work.cols.par_iter().zip(work.rho.par_iter()))
+        .for_each(|((dx, t), (a, r))| *dx = t * (a - r));
     // Refinement of what matters, A·Δx = r_b: near the optimum Θ spans twenty orders of
     // magnitude and Δx = Θ(AᵀΔy − ρ) amplifies the normal equations' rounding; a correction
     // δy with (AΘAᵀ)δy = r_b − AΔx, Δx += ΘAᵀδy removes it (cheap next to the factorisation).
@@ -462,17 +520,25 @@ fn direction<A: NormalEquations>(
             out.dy[i] += work.rows[i];
         }
         matrix.multiply_transposed(&work.rows, &mut work.target_cols);
-        for j in 0..cols {
-            out.dx[j] += theta[j] * work.target_cols[j];
-        }
+        out.dx
+            .par_iter_mut()
+            .zip(theta.par_iter().zip(work.target_cols.par_iter()))
+            .for_each(|(dx, (t, a))| *dx += t * a);
     }
-    for j in 0..cols {
-        let dx = out.dx[j];
-        out.dz[j] = (r_sz[j] - it.z[j] * dx) / it.s[j];
-        out.dv[j] = if bounded[j] {
-            (r_wv[j] + it.v[j] * dx) / it.w[j]
-        } else {
-            0.0
-        };
-    }
+    let dx = &out.dx;
+    out.dz
+        .par_chunks_mut(CHUNK)
+        .zip(out.dv.par_chunks_mut(CHUNK))
+        .enumerate()
+        .for_each(|(chunk, (dz, dv))| {
+            for (k, (dz, dv)) in dz.iter_mut().zip(dv.iter_mut()).enumerate() {
+                let j = chunk * CHUNK + k;
+                *dz = (r_sz[j] - it.z[j] * dx[j]) / it.s[j];
+                *dv = if bounded[j] {
+                    (r_wv[j] + it.v[j] * dx[j]) / it.w[j]
+                } else {
+                    0.0
+                };
+            }
+        });
 }
