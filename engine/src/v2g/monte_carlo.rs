@@ -19,9 +19,10 @@
 //!
 //! Prices per slot in a scenario: import = the studied import price + its pass-through of
 //! spot × (scenario spot − historical spot) — e.g. 0 for a fixed-price tariff, the reflected
-//! share for a market-linked one; sell = the import price where the site's own load can
-//! absorb the fleet's whole discharge (V2B: a discharged kWh avoids an import, and is not
-//! market revenue), else scenario spot (at most the import price) when the contract exports.
+//! share for a market-linked one. Discharge is capped per slot at the site's own load plus
+//! (when the contract exports) the export limit; the share the site's load absorbs avoids
+//! imports (V2B: worth the import price, not market revenue), the rest is sold at scenario
+//! spot (at most the import price); the sell price is that blend at full discharge.
 //! Profit of a scenario-month = Σ days (baseline cost − V2G cost) − the aggregator's share of
 //! market sales − per-kWh fees − fixed fees + a constant the caller supplies (the exact
 //! study's demand saving and balancing revenue, which this model does not reprice).
@@ -48,10 +49,10 @@ pub struct FleetDay {
     pub scenario_index: Vec<usize>,
     /// Whether the contract exports at all.
     pub export: bool,
-    /// Per slot: whether the site's own load (without the fleet) can absorb the fleet's whole
-    /// discharge, so that a discharged kWh avoids an import (V2B, worth the import price and
-    /// outside the aggregator's share) rather than being exported.
-    pub site_absorbs: Vec<bool>,
+    /// Per slot: the share of the fleet's largest discharge that the site's own load (without
+    /// the fleet) absorbs — a kWh that avoids an import (V2B: worth the import price, outside
+    /// the aggregator's share); the rest is exported.
+    pub absorbed_share: Vec<f64>,
 }
 
 impl FleetDay {
@@ -178,7 +179,7 @@ impl FleetDay {
         } else {
             0.0
         };
-        let battery = VirtualBattery {
+        let mut battery = VirtualBattery {
             slot_hours: charging.slot_hours(),
             charge_kw_max: charge,
             discharge_kw_max: discharge,
@@ -188,12 +189,20 @@ impl FleetDay {
             efficiency,
             degradation_per_kwh,
         };
-        let site_absorbs = charging
-            .base_kw
-            .iter()
-            .zip(&battery.discharge_kw_max)
-            .map(|(base, discharge)| base >= discharge)
-            .collect();
+        // Discharge can cover the site's load and, with a contract that exports, the export
+        // limit: no more. The absorbed share prices it (see `monthly_profits`).
+        let mut absorbed_share = Vec::with_capacity(slots);
+        for (slot, limit) in discharge_limits(problem, export).enumerate() {
+            let base = charging.base_kw.get(slot).copied().unwrap_or(0.0).max(0.0);
+            if let Some(kw) = battery.discharge_kw_max.get_mut(slot) {
+                *kw = kw.min(limit);
+                absorbed_share.push(if *kw > 0.0 {
+                    (base / *kw).min(1.0)
+                } else {
+                    1.0
+                });
+            }
+        }
         let mut baseline = battery.clone();
         baseline
             .discharge_kw_max
@@ -207,9 +216,28 @@ impl FleetDay {
             spot,
             scenario_index,
             export,
-            site_absorbs,
+            absorbed_share,
         })
     }
+}
+
+/// Largest fleet discharge per slot: the site's own load plus, when the contract exports, the
+/// export limit.
+fn discharge_limits(problem: &V2gProblem, export: bool) -> impl Iterator<Item = f64> + '_ {
+    (0..problem.charging.slots()).map(move |slot| {
+        let base = problem
+            .charging
+            .base_kw
+            .get(slot)
+            .copied()
+            .unwrap_or(0.0)
+            .max(0.0);
+        base + if export {
+            problem.export_limit_kw(slot)
+        } else {
+            0.0
+        }
+    })
 }
 
 /// The money terms of a scenario-month beyond the dispatch.
@@ -274,6 +302,7 @@ pub fn monthly_profits(
     let mut plan = Dispatch::default();
     let mut buy = Vec::new();
     let mut sell = Vec::new();
+    let mut export_price = Vec::new();
     let mut profits = Vec::with_capacity(scenarios.scenarios());
     for scenario in 0..scenarios.scenarios() {
         let path = scenarios.scenario(scenario).unwrap_or(&[]);
@@ -281,18 +310,17 @@ pub fn monthly_profits(
         for day in days {
             buy.clear();
             sell.clear();
+            export_price.clear();
             for (slot, &index) in day.scenario_index.iter().enumerate() {
                 let spot = path.get(index).copied().unwrap_or(0.0);
                 let studied_spot = day.spot.get(slot).copied().unwrap_or(0.0);
                 let import = day.import_price.get(slot).copied().unwrap_or(0.0)
                     + day.pass_through.get(slot).copied().unwrap_or(0.0) * (spot - studied_spot);
                 buy.push(import);
-                let absorbed = day.site_absorbs.get(slot).copied().unwrap_or(true);
-                sell.push(if day.export && !absorbed {
-                    spot.min(import)
-                } else {
-                    import
-                });
+                let absorbed = day.absorbed_share.get(slot).copied().unwrap_or(1.0);
+                let exported = spot.min(import);
+                sell.push(absorbed * import + (1.0 - absorbed) * exported);
+                export_price.push(exported);
             }
             let baseline = dispatcher.cost(&day.baseline, &buy, &sell)?;
             if day.export {
@@ -301,11 +329,11 @@ pub fn monthly_profits(
                 let (sales, kwh) = plan
                     .discharge_kw
                     .iter()
-                    .zip(&sell)
-                    .zip(&day.site_absorbs)
-                    .filter(|(_, absorbed)| !**absorbed)
-                    .fold((0.0, 0.0), |(money, kwh), ((kw, price), _)| {
-                        (money + kw * hours * price, kwh + kw * hours)
+                    .zip(&export_price)
+                    .zip(&day.absorbed_share)
+                    .fold((0.0, 0.0), |(money, kwh), ((kw, spot), absorbed)| {
+                        let exported = kw * hours * (1.0 - absorbed);
+                        (money + exported * spot, kwh + exported)
                     });
                 profit += baseline
                     - plan.cost
