@@ -315,10 +315,10 @@ fn measure(config: Config, history: &DailyPrices) -> Result<Outcome, BenchError>
         site_absorbs_slots: (
             fleet_days
                 .iter()
-                .flat_map(|d| &d.site_absorbs)
-                .filter(|&&a| a)
+                .flat_map(|d| &d.absorbed_share)
+                .filter(|&&share| share >= 1.0)
                 .count(),
-            fleet_days.iter().map(|d| d.site_absorbs.len()).sum(),
+            fleet_days.iter().map(|d| d.absorbed_share.len()).sum(),
         ),
         phases,
         reports,

@@ -19,10 +19,9 @@
 //!
 //! Prices per slot in a scenario: import = the studied import price + its pass-through of
 //! spot × (scenario spot − historical spot) — e.g. 0 for a fixed-price tariff, the reflected
-//! share for a market-linked one. Discharge is capped per slot at the site's own load plus
-//! (when the contract exports) the export limit; the share the site's load absorbs avoids
-//! imports (V2B: worth the import price, not market revenue), the rest is sold at scenario
-//! spot (at most the import price); the sell price is that blend at full discharge.
+//! share for a market-linked one. Discharge is capped per slot at the site's own load and
+//! avoids imports (V2B: worth the import price, not market revenue); exports, worth less than
+//! an avoided import, are left to the exact study (see `discharge_limits`).
 //! Profit of a scenario-month = Σ days (baseline cost − V2G cost) − the aggregator's share of
 //! market sales − per-kWh fees − fixed fees + a constant the caller supplies (the exact
 //! study's demand saving and balancing revenue, which this model does not reprice).
@@ -221,22 +220,22 @@ impl FleetDay {
     }
 }
 
-/// Largest fleet discharge per slot: the site's own load plus, when the contract exports, the
-/// export limit.
-fn discharge_limits(problem: &V2gProblem, export: bool) -> impl Iterator<Item = f64> + '_ {
+/// Largest fleet discharge per slot in the aggregate: the site's own load. One sell price per
+/// slot cannot express "the import price up to the site's load, spot beyond" (a two-tier
+/// revenue); the first tier is the one that pays wherever import costs more than spot, and
+/// it is what the exact study uses in the example and the benchmark (which export nothing).
+/// So the aggregate values V2B and leaves exports to the exact study; `export` is kept for
+/// fleets whose contract exports (the share a slot's load absorbs is then below 1 only if the
+/// limit is raised by a caller).
+fn discharge_limits(problem: &V2gProblem, _export: bool) -> impl Iterator<Item = f64> + '_ {
     (0..problem.charging.slots()).map(move |slot| {
-        let base = problem
+        problem
             .charging
             .base_kw
             .get(slot)
             .copied()
             .unwrap_or(0.0)
-            .max(0.0);
-        base + if export {
-            problem.export_limit_kw(slot)
-        } else {
-            0.0
-        }
+            .max(0.0)
     })
 }
 
