@@ -363,6 +363,26 @@ pub fn run(
     })?;
     let folder = first.folder.clone();
     let at = |p: &Path| folder.join(p);
+    // The waterfall, the bills and the risk are monthly: one study, one calendar month.
+    let first_start = first.fleet.problem.start;
+    let last_start = first_start + chrono::Duration::days(i64::from(section.days.max(1)) - 1);
+    if YearMonth::of(last_start.date()) != YearMonth::of(first_start.date()) {
+        bail!(
+            "{}: v2g.days: {} days from {first_start} reach into {} — a study covers one \
+             calendar month (its waterfall, bills and risk are monthly): expected at most {} \
+             days, found {}",
+            path.display(),
+            section.days,
+            YearMonth::of(last_start.date()),
+            i64::from(YearMonth::of(first_start.date()).days())
+                - i64::from(chrono::Datelike::day(&first_start.date()))
+                + 1,
+            section.days
+        );
+    }
+    if section.days == 0 {
+        bail!("{}: v2g.days: expected at least 1, found 0", path.display());
+    }
 
     // Contract and chemistries.
     let compiled = match &section.rules {

@@ -284,3 +284,16 @@ fn bad_scenarios_say_where_and_what() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_study_stays_in_one_month() {
+    let path = variant("v2g-month", |s| s["v2g"]["days"] = Value::from(32));
+    let output = voltlex(&["v2g", "--scenario", path.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("a study covers one calendar month")
+            && message.contains("at most 31 days, found 32"),
+        "{message}"
+    );
+}
