@@ -297,3 +297,33 @@ fn a_study_stays_in_one_month() {
         "{message}"
     );
 }
+
+#[test]
+fn a_custom_chemistry_from_the_rule_package_prices_wear() {
+    // With packs replaced at 2,000 JPY/kWh the LFP preset's wear price is 2,000 / (4,750 ×
+    // 0.8) = 0.53 JPY/kWh and the fleet discharges. "LFP fleet pack" (tariff-rules/examples-v2g)
+    // brings its own replacement cost (25,000 JPY/kWh, the rule's figure wins) and a shorter
+    // life (3,800 cycles at 80 %): 8.2 JPY/kWh, so its fleet discharges less.
+    let discharged = |chemistry: &str| {
+        let path = variant(&format!("v2g-custom-{}", chemistry.len()), |s| {
+            s["v2g"]["days"] = Value::from(3);
+            s["v2g"]["chemistry"] = Value::from(chemistry);
+            s["v2g"]["replacement_cost_per_kwh"] = Value::from(2000);
+            s["v2g"].as_object_mut().unwrap().remove("risk");
+        });
+        let report = run_json(&path, &[]);
+        assert_eq!(report["checker_failures"], 0);
+        report["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["discharged_kwh"].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    let custom = discharged("LFP fleet pack");
+    let preset = discharged("LFP");
+    assert!(
+        custom <= preset + 1e-6,
+        "custom {custom} kWh vs preset {preset} kWh"
+    );
+}
