@@ -772,7 +772,6 @@ pub fn run(
             &study_days,
             &spot_by_day,
             &terms,
-            exports,
             months,
             enrolled,
             fleet_constant(&vehicles, &terms),
@@ -856,7 +855,6 @@ fn run_risk(
     study_days: &[StudyDay],
     spot_by_day: &[Vec<f64>],
     terms: &ContractTerms,
-    exports: bool,
     months: f64,
     enrolled: usize,
     constant: f64,
@@ -911,13 +909,7 @@ fn run_risk(
         let pass = scenario
             .pass_through(&index_name)?
             .unwrap_or_else(|| vec![0.0; slots]);
-        fleet_days.push(FleetDay::of(
-            &day.problem,
-            first_day,
-            pass,
-            spot.clone(),
-            exports,
-        )?);
+        fleet_days.push(FleetDay::of(&day.problem, first_day, pass, spot.clone())?);
     }
     let last_day = study_days
         .last()
@@ -929,12 +921,6 @@ fn run_risk(
     let span = (last_day - first_day).num_days() as usize + 1;
     let count = options.scenarios.unwrap_or(risk.scenarios);
     let seed = options.seed.unwrap_or(risk.seed);
-    let fee_per_kwh: f64 = terms
-        .fees
-        .iter()
-        .filter(|(_, b)| *b == voltlex_dsl::rules::FeeBasis::Kwh)
-        .map(|(a, _)| a)
-        .sum();
     let fixed_fees: f64 = terms
         .fees
         .iter()
@@ -945,8 +931,6 @@ fn run_risk(
         })
         .sum();
     let month_terms = MonthTerms {
-        aggregator_share: terms.aggregator_share,
-        fee_per_market_kwh: fee_per_kwh,
         fixed_fees,
         constant,
     };
@@ -990,11 +974,7 @@ fn run_risk(
         } else {
             0.0
         };
-        let terms = MonthTerms {
-            constant: 0.0,
-            fixed_fees: 0.0,
-            ..month_terms
-        };
+        let terms = MonthTerms::default();
         let net = monthly_profits(&fitting, &scenarios, &terms)?
             .first()
             .copied()

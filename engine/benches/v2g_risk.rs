@@ -167,7 +167,7 @@ struct Outcome {
     export_cap_kw: f64,
     /// Slots (of all days) where the aggregate credits discharge at the import price (the
     /// site's load covers the whole fleet's discharge), and all slots.
-    site_absorbs_slots: (usize, usize),
+    wear_classes: usize,
     phases: Vec<Phase>,
     reports: Vec<RiskReport>,
     /// Per exact scenario.
@@ -196,7 +196,6 @@ fn measure(config: Config, history: &DailyPrices) -> Result<Outcome, BenchError>
             first_day,
             vec![1.0; slots],
             problem.export_price.clone(),
-            true,
         )?);
     }
     phases.push(Phase {
@@ -312,14 +311,7 @@ fn measure(config: Config, history: &DailyPrices) -> Result<Outcome, BenchError>
             .filter(|&i| base.discharge_limit_kw(i) > 0.0)
             .count(),
         export_cap_kw: base.export_cap_kw,
-        site_absorbs_slots: (
-            fleet_days
-                .iter()
-                .flat_map(|d| &d.absorbed_share)
-                .filter(|&&share| share >= 1.0)
-                .count(),
-            fleet_days.iter().map(|d| d.absorbed_share.len()).sum(),
-        ),
+        wear_classes: fleet_days.first().map_or(0, |d| d.classes.len()),
         phases,
         reports,
         compared,
@@ -342,7 +334,7 @@ fn print(config: Config, outcome: &Outcome) {
     println!(
         "v2g_depot({}, 1 day, seed {SEED}) moved over {} days: {} sessions per day, {} with \
          discharge, export cap {:.0} kW; history {} Tokyo days ({}–{}); block bootstrap {} days, \
-         seed {SEED}; the aggregate credits V2B (site load ≥ fleet discharge) in {} of {} slots",
+         seed {SEED}; the aggregate: {} wear classes per day, V2B (discharge within the site's load)",
         config.vehicles,
         config.days,
         outcome.sessions,
@@ -352,8 +344,7 @@ fn print(config: Config, outcome: &Outcome) {
         HISTORY_YEARS[0],
         HISTORY_YEARS[HISTORY_YEARS.len() - 1],
         BLOCK_DAYS,
-        outcome.site_absorbs_slots.0,
-        outcome.site_absorbs_slots.1,
+        outcome.wear_classes,
     );
     println!();
     println!("| Monte Carlo phase | wall s | per scenario µs |");

@@ -1,43 +1,59 @@
-//! Monthly V2G profit under simulated spot prices: the fleet as one virtual battery per day,
-//! re-dispatched exactly for every price scenario.
+//! Monthly V2G profit under simulated spot prices: the fleet as a few virtual batteries per
+//! day, re-dispatched exactly for every price scenario.
 //!
 //! The exact study ([`super::study`]) answers "what did this month earn"; finance also asks
 //! "how bad can a month get". For that every scenario (thousands) must be re-dispatched,
-//! because the fleet reacts to prices. Each day the enrolled vehicles are aggregated into one
+//! because the fleet reacts to prices. Each day the enrolled vehicles are sorted by wear price
+//! and split into [`WEAR_CLASSES`] classes of equal counts, each aggregated into one
 //! [`VirtualBattery`] (the standard aggregation of a flexible fleet):
 //!
 //! - power: the sum of the plugged-in vehicles' charge and discharge limits per slot;
+//!   discharge is capped by the site's own load (V2B), given to the classes cheapest wear
+//!   first — the exact study discharges the cheap-to-wear packs first;
 //! - energy, as net energy added since the day's start: per vehicle between
 //!   `floor − arrival` and `capacity − arrival` while plugged in, exactly its need once it
 //!   has left; the sums bound the aggregate;
-//! - efficiency and wear price: the fleet's capacity-weighted means.
+//! - efficiency and wear price: the class's capacity- and discharge-weighted means.
 //!
-//! The aggregate is an outer approximation (a plan for the sum may not split into plans per
-//! vehicle) and it does not see the site's import cap, its peak or, for V2B, the site load
-//! that discharge can cover; these limits are in the exact study. Its dispatch is exact for
-//! the aggregate ([`crate::risk::Dispatcher`]: convex piecewise-linear dynamic programming).
+//! The aggregates are outer approximations (a plan for the sum may not split into plans per
+//! vehicle) and do not see the site's import cap, its peak or the cycle caps; these are in
+//! the exact study. Their dispatch is exact ([`crate::risk::Dispatcher`]: convex
+//! piecewise-linear dynamic programming).
 //!
 //! Prices per slot in a scenario: import = the studied import price + its pass-through of
 //! spot × (scenario spot − historical spot) — e.g. 0 for a fixed-price tariff, the reflected
-//! share for a market-linked one. Discharge is capped per slot at the site's own load and
-//! avoids imports (V2B: worth the import price, not market revenue); exports, worth less than
-//! an avoided import, are left to the exact study (see `discharge_limits`).
-//! Profit of a scenario-month = Σ days (baseline cost − V2G cost) − the aggregator's share of
-//! market sales − per-kWh fees − fixed fees + a constant the caller supplies (the exact
-//! study's demand saving and balancing revenue, which this model does not reprice).
+//! share for a market-linked one. A discharged kWh avoids an import (V2B, worth the import
+//! price): one sell price per slot cannot express "the import price up to the site's load,
+//! spot beyond", and the first tier is the one that pays wherever import costs more than spot
+//! — exports are left to the exact study. Profit of a scenario-month = Σ days Σ classes
+//! (baseline cost − V2G cost) − fixed fees + a constant the caller supplies (the exact study's
+//! demand saving, power-factor support and balancing revenue, which this model does not
+//! reprice).
 
 use chrono::{NaiveDate, Timelike};
 
+use rayon::prelude::*;
+
 use super::problem::V2gProblem;
-use crate::risk::{Dispatch, Dispatcher, PriceScenarios, RiskError, VirtualBattery, SLOTS_PER_DAY};
+use crate::risk::{Dispatcher, PriceScenarios, RiskError, VirtualBattery, SLOTS_PER_DAY};
+
+/// Wear classes the enrolled fleet is split into (by wear price, cheapest first).
+pub const WEAR_CLASSES: usize = 3;
+
+/// One wear class of a day's enrolled fleet, aggregated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WearClass {
+    /// The class as one battery.
+    pub battery: VirtualBattery,
+    /// The same battery that may not discharge (the baseline).
+    pub baseline: VirtualBattery,
+}
 
 /// One day of the fleet as the Monte Carlo sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FleetDay {
-    /// The enrolled fleet as one battery.
-    pub battery: VirtualBattery,
-    /// The same battery that may not discharge (the baseline).
-    pub baseline: VirtualBattery,
+    /// The enrolled fleet in up to [`WEAR_CLASSES`] aggregates, cheapest wear first.
+    pub classes: Vec<WearClass>,
     /// Import price per slot as studied (historical spot).
     pub import_price: Vec<f64>,
     /// How much of a spot-price change reaches the import price, per slot.
@@ -46,12 +62,6 @@ pub struct FleetDay {
     pub spot: Vec<f64>,
     /// Per slot, the index into a scenario's day-major prices (relative to its first day).
     pub scenario_index: Vec<usize>,
-    /// Whether the contract exports at all.
-    pub export: bool,
-    /// Per slot: the share of the fleet's largest discharge that the site's own load (without
-    /// the fleet) absorbs — a kWh that avoids an import (V2B: worth the import price, outside
-    /// the aggregator's share); the rest is exported.
-    pub absorbed_share: Vec<f64>,
 }
 
 impl FleetDay {
@@ -65,9 +75,12 @@ impl FleetDay {
     /// let problem = v2g_depot(20, 1, 7);
     /// let first = problem.charging.start.date();
     /// let slots = problem.charging.slots();
-    /// let day = FleetDay::of(&problem, first, vec![0.0; slots], problem.export_price.clone(), false)?;
-    /// assert!(day.battery.discharge_kw_max.iter().any(|&kw| kw > 0.0));
-    /// assert!(day.baseline.discharge_kw_max.iter().all(|&kw| kw == 0.0));
+    /// let day = FleetDay::of(&problem, first, vec![0.0; slots], problem.export_price.clone())?;
+    /// assert!(!day.classes.is_empty() && day.classes.len() <= 3);
+    /// // Cheapest wear first.
+    /// assert!(day.classes.windows(2).all(|pair| pair[0].battery.degradation_per_kwh
+    ///     <= pair[1].battery.degradation_per_kwh));
+    /// assert!(day.classes.iter().all(|c| c.baseline.discharge_kw_max.iter().all(|&kw| kw == 0.0)));
     /// # Ok::<(), voltlex_engine::risk::RiskError>(())
     /// ```
     ///
@@ -80,7 +93,6 @@ impl FleetDay {
         first_day: NaiveDate,
         pass_through: Vec<f64>,
         spot: Vec<f64>,
-        export: bool,
     ) -> Result<FleetDay, RiskError> {
         let charging = &problem.charging;
         let slots = charging.slots();
@@ -114,141 +126,137 @@ impl FleetDay {
             scenario_index.push(day as usize * SLOTS_PER_DAY + of_day);
         }
 
-        let mut charge = vec![0.0; slots];
-        let mut discharge = vec![0.0; slots];
-        let mut lower = vec![0.0; slots];
-        let mut upper = vec![0.0; slots];
-        let mut offset = 0.0;
-        let mut capacity_total = 0.0;
-        let mut efficiency_weighted = 0.0;
-        let mut wear_weighted = 0.0;
-        let mut discharge_weight = 0.0;
-        for (index, session) in charging.sessions.iter().enumerate() {
-            let discharge_kw = problem.discharge_limit_kw(index);
-            if discharge_kw <= 0.0 {
-                continue;
+        // Enrolled sessions, cheapest wear first, cut into classes of equal counts: the
+        // exact study discharges the cheap-to-wear packs first, one fleet-mean price cannot.
+        let mut enrolled: Vec<(usize, f64)> = (0..charging.sessions.len())
+            .filter(|&index| problem.discharge_limit_kw(index) > 0.0)
+            .map(|index| {
+                let wear = problem
+                    .sessions
+                    .get(index)
+                    .map_or(0.0, |v| v.degradation_per_kwh);
+                (index, wear)
+            })
+            .collect();
+        enrolled.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let per_class = enrolled.len().div_ceil(WEAR_CLASSES).max(1);
+        // Discharge is capped by the site's own load (V2B, see `monthly_profits`), given to
+        // the classes in wear order.
+        let mut site_room: Vec<f64> = charging.base_kw.iter().map(|kw| kw.max(0.0)).collect();
+        let mut classes = Vec::new();
+        for members in enrolled.chunks(per_class) {
+            let mut class = aggregate(problem, members.iter().map(|(index, _)| *index));
+            for (kw, room) in class.discharge_kw_max.iter_mut().zip(site_room.iter_mut()) {
+                *kw = kw.min(*room);
+                *room -= *kw;
             }
-            let charger_kw = charging
-                .chargers
-                .get(session.charger)
-                .map_or(0.0, |c| c.max_kw);
-            let charge_kw = session.max_kw.min(charger_kw).max(0.0);
-            let floor = problem.floor_of(index);
-            let down = floor - session.arrival_kwh;
-            let up = session.battery_kwh - session.arrival_kwh;
-            offset -= down;
-            capacity_total += session.battery_kwh;
-            efficiency_weighted += session.battery_kwh * charging.efficiency_of(session);
-            let wear = problem
-                .sessions
-                .get(index)
-                .map_or(0.0, |v| v.degradation_per_kwh);
-            wear_weighted += discharge_kw * wear;
-            discharge_weight += discharge_kw;
-            for slot in 0..slots {
-                if session.contains(slot) {
-                    if let (Some(c), Some(d)) = (charge.get_mut(slot), discharge.get_mut(slot)) {
-                        *c += charge_kw;
-                        *d += discharge_kw;
-                    }
-                }
-                let (low, high) = if slot + 1 >= session.end_slot {
-                    (session.energy_kwh, session.energy_kwh)
-                } else if slot >= session.first_slot {
-                    (down, up)
-                } else {
-                    (0.0, 0.0)
-                };
-                if let (Some(l), Some(u)) = (lower.get_mut(slot), upper.get_mut(slot)) {
-                    *l += low;
-                    *u += high;
-                }
-            }
+            let mut baseline = class.clone();
+            baseline
+                .discharge_kw_max
+                .iter_mut()
+                .for_each(|kw| *kw = 0.0);
+            classes.push(WearClass {
+                battery: class,
+                baseline,
+            });
         }
-        for value in lower.iter_mut().chain(upper.iter_mut()) {
-            *value += offset;
-        }
-        let efficiency = if capacity_total > 0.0 {
-            efficiency_weighted / capacity_total
-        } else {
-            1.0
-        };
-        let degradation_per_kwh = if discharge_weight > 0.0 {
-            wear_weighted / discharge_weight
-        } else {
-            0.0
-        };
-        let mut battery = VirtualBattery {
-            slot_hours: charging.slot_hours(),
-            charge_kw_max: charge,
-            discharge_kw_max: discharge,
-            energy_min_kwh: lower,
-            energy_max_kwh: upper,
-            initial_kwh: offset,
-            efficiency,
-            degradation_per_kwh,
-        };
-        // Discharge can cover the site's load and, with a contract that exports, the export
-        // limit: no more. The absorbed share prices it (see `monthly_profits`).
-        let mut absorbed_share = Vec::with_capacity(slots);
-        for (slot, limit) in discharge_limits(problem, export).enumerate() {
-            let base = charging.base_kw.get(slot).copied().unwrap_or(0.0).max(0.0);
-            if let Some(kw) = battery.discharge_kw_max.get_mut(slot) {
-                *kw = kw.min(limit);
-                absorbed_share.push(if *kw > 0.0 {
-                    (base / *kw).min(1.0)
-                } else {
-                    1.0
-                });
-            }
-        }
-        let mut baseline = battery.clone();
-        baseline
-            .discharge_kw_max
-            .iter_mut()
-            .for_each(|kw| *kw = 0.0);
         Ok(FleetDay {
-            battery,
-            baseline,
+            classes,
             import_price: charging.energy_price.clone(),
             pass_through,
             spot,
             scenario_index,
-            export,
-            absorbed_share,
         })
     }
 }
 
-/// Largest fleet discharge per slot in the aggregate: the site's own load. One sell price per
-/// slot cannot express "the import price up to the site's load, spot beyond" (a two-tier
-/// revenue); the first tier is the one that pays wherever import costs more than spot, and
-/// it is what the exact study uses in the example and the benchmark (which export nothing).
-/// So the aggregate values V2B and leaves exports to the exact study; `export` is kept for
-/// fleets whose contract exports (the share a slot's load absorbs is then below 1 only if the
-/// limit is raised by a caller).
-fn discharge_limits(problem: &V2gProblem, _export: bool) -> impl Iterator<Item = f64> + '_ {
-    (0..problem.charging.slots()).map(move |slot| {
-        problem
-            .charging
-            .base_kw
-            .get(slot)
-            .copied()
-            .unwrap_or(0.0)
-            .max(0.0)
-    })
+/// The sessions `members` of `problem` as one battery: summed power limits, net energy since
+/// the day's start bounded by the sums of `floor − arrival` and `capacity − arrival` while
+/// plugged in and exactly the need after departure; capacity-weighted efficiency and
+/// discharge-weighted wear price.
+fn aggregate(problem: &V2gProblem, members: impl Iterator<Item = usize>) -> VirtualBattery {
+    let charging = &problem.charging;
+    let slots = charging.slots();
+    let mut charge = vec![0.0; slots];
+    let mut discharge = vec![0.0; slots];
+    let mut lower = vec![0.0; slots];
+    let mut upper = vec![0.0; slots];
+    let mut offset = 0.0;
+    let mut capacity_total = 0.0;
+    let mut efficiency_weighted = 0.0;
+    let mut wear_weighted = 0.0;
+    let mut discharge_weight = 0.0;
+    for index in members {
+        let Some(session) = charging.sessions.get(index) else {
+            continue;
+        };
+        let discharge_kw = problem.discharge_limit_kw(index);
+        let charger_kw = charging
+            .chargers
+            .get(session.charger)
+            .map_or(0.0, |c| c.max_kw);
+        let charge_kw = session.max_kw.min(charger_kw).max(0.0);
+        let down = problem.floor_of(index) - session.arrival_kwh;
+        let up = session.battery_kwh - session.arrival_kwh;
+        offset -= down;
+        capacity_total += session.battery_kwh;
+        efficiency_weighted += session.battery_kwh * charging.efficiency_of(session);
+        let wear = problem
+            .sessions
+            .get(index)
+            .map_or(0.0, |v| v.degradation_per_kwh);
+        wear_weighted += discharge_kw * wear;
+        discharge_weight += discharge_kw;
+        for slot in 0..slots {
+            if session.contains(slot) {
+                if let (Some(c), Some(d)) = (charge.get_mut(slot), discharge.get_mut(slot)) {
+                    *c += charge_kw;
+                    *d += discharge_kw;
+                }
+            }
+            let (low, high) = if slot + 1 >= session.end_slot {
+                (session.energy_kwh, session.energy_kwh)
+            } else if slot >= session.first_slot {
+                (down, up)
+            } else {
+                (0.0, 0.0)
+            };
+            if let (Some(l), Some(u)) = (lower.get_mut(slot), upper.get_mut(slot)) {
+                *l += low;
+                *u += high;
+            }
+        }
+    }
+    for value in lower.iter_mut().chain(upper.iter_mut()) {
+        *value += offset;
+    }
+    VirtualBattery {
+        slot_hours: charging.slot_hours(),
+        charge_kw_max: charge,
+        discharge_kw_max: discharge,
+        energy_min_kwh: lower,
+        energy_max_kwh: upper,
+        initial_kwh: offset,
+        efficiency: if capacity_total > 0.0 {
+            efficiency_weighted / capacity_total
+        } else {
+            1.0
+        },
+        degradation_per_kwh: if discharge_weight > 0.0 {
+            wear_weighted / discharge_weight
+        } else {
+            0.0
+        },
+    }
 }
 
 /// The money terms of a scenario-month beyond the dispatch.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MonthTerms {
-    /// Aggregator's share of market sales (0..=1).
-    pub aggregator_share: f64,
-    /// Fee per kWh sold to markets.
-    pub fee_per_market_kwh: f64,
     /// Fixed fees of the month (per vehicle-month × enrolled vehicles + per month).
     pub fixed_fees: f64,
-    /// Added to every scenario: what the model does not reprice (demand saving, balancing).
+    /// Added to every scenario: what the model does not reprice (demand saving, power-factor
+    /// support, balancing — net of the aggregator's share).
     pub constant: f64,
 }
 
@@ -269,7 +277,7 @@ pub struct MonthTerms {
 /// let scenarios = generate(&PriceModel::BlockBootstrap { block_days: 7, month_window: 1 },
 ///     &history, first, 2, 50, 11).unwrap();
 /// let slots = problem.charging.slots();
-/// let day = FleetDay::of(&problem, first, vec![1.0; slots], problem.export_price.clone(), true)?;
+/// let day = FleetDay::of(&problem, first, vec![1.0; slots], problem.export_price.clone())?;
 /// let profits = monthly_profits(&[day], &scenarios, &MonthTerms::default())?;
 /// assert_eq!(profits.len(), 50);
 /// assert!(profits.iter().all(|p| *p >= -1e-6)); // discharge is optional: never a loss
@@ -297,52 +305,33 @@ pub fn monthly_profits(
             }
         }
     }
-    let mut dispatcher = Dispatcher::new();
-    let mut plan = Dispatch::default();
-    let mut buy = Vec::new();
-    let mut sell = Vec::new();
-    let mut export_price = Vec::new();
-    let mut profits = Vec::with_capacity(scenarios.scenarios());
-    for scenario in 0..scenarios.scenarios() {
-        let path = scenarios.scenario(scenario).unwrap_or(&[]);
-        let mut profit = terms.constant - terms.fixed_fees;
-        for day in days {
-            buy.clear();
-            sell.clear();
-            export_price.clear();
-            for (slot, &index) in day.scenario_index.iter().enumerate() {
-                let spot = path.get(index).copied().unwrap_or(0.0);
-                let studied_spot = day.spot.get(slot).copied().unwrap_or(0.0);
-                let import = day.import_price.get(slot).copied().unwrap_or(0.0)
-                    + day.pass_through.get(slot).copied().unwrap_or(0.0) * (spot - studied_spot);
-                buy.push(import);
-                let absorbed = day.absorbed_share.get(slot).copied().unwrap_or(1.0);
-                let exported = spot.min(import);
-                sell.push(absorbed * import + (1.0 - absorbed) * exported);
-                export_price.push(exported);
-            }
-            let baseline = dispatcher.cost(&day.baseline, &buy, &sell)?;
-            if day.export {
-                dispatcher.dispatch_into(&day.battery, &buy, &sell, &mut plan)?;
-                let hours = day.battery.slot_hours;
-                let (sales, kwh) = plan
-                    .discharge_kw
-                    .iter()
-                    .zip(&export_price)
-                    .zip(&day.absorbed_share)
-                    .fold((0.0, 0.0), |(money, kwh), ((kw, spot), absorbed)| {
-                        let exported = kw * hours * (1.0 - absorbed);
-                        (money + exported * spot, kwh + exported)
-                    });
-                profit += baseline
-                    - plan.cost
-                    - terms.aggregator_share * sales
-                    - terms.fee_per_market_kwh * kwh;
-            } else {
-                profit += baseline - dispatcher.cost(&day.battery, &buy, &sell)?;
-            }
-        }
-        profits.push(profit);
-    }
-    Ok(profits)
+    // Scenarios are independent: in parallel, each task with its own dispatcher and buffer.
+    (0..scenarios.scenarios())
+        .into_par_iter()
+        .map_init(
+            || (Dispatcher::new(), Vec::new()),
+            |(dispatcher, buy), scenario| {
+                let path = scenarios.scenario(scenario).unwrap_or(&[]);
+                let mut profit = terms.constant - terms.fixed_fees;
+                for day in days {
+                    buy.clear();
+                    for (slot, &index) in day.scenario_index.iter().enumerate() {
+                        let spot = path.get(index).copied().unwrap_or(0.0);
+                        let studied_spot = day.spot.get(slot).copied().unwrap_or(0.0);
+                        buy.push(
+                            day.import_price.get(slot).copied().unwrap_or(0.0)
+                                + day.pass_through.get(slot).copied().unwrap_or(0.0)
+                                    * (spot - studied_spot),
+                        );
+                    }
+                    // V2B: a discharged kWh avoids an import, so it sells at the import price.
+                    for class in &day.classes {
+                        profit += dispatcher.cost(&class.baseline, buy, buy)?
+                            - dispatcher.cost(&class.battery, buy, buy)?;
+                    }
+                }
+                Ok(profit)
+            },
+        )
+        .collect()
 }
