@@ -19,18 +19,23 @@ use super::problem::{Charger, Problem, Session};
 const SLOTS_PER_DAY: usize = 48;
 
 /// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, full-period, good enough statistically
-/// for test data.
-struct SplitMix64(u64);
+/// for test data. Shared by the crate's generators, each with its own salt (`v2g::generate`).
+pub(crate) struct SplitMix64(u64);
 
 impl SplitMix64 {
     fn new(seed: u64) -> Self {
+        Self::salted(seed, 0x5851_F42D_4C95_7F2D)
+    }
+
+    /// A stream for `seed` that differs from other generators' streams of the same seed.
+    pub(crate) fn salted(seed: u64, salt: u64) -> Self {
         // Mix the seed once so that seeds 0, 1, 2 … do not start in similar states.
-        let mut rng = SplitMix64(seed ^ 0x5851_F42D_4C95_7F2D);
+        let mut rng = SplitMix64(seed ^ salt);
         rng.next_u64();
         rng
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -39,28 +44,29 @@ impl SplitMix64 {
     }
 
     /// Uniform in [0, 1): the top 53 bits as the mantissa.
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Uniform in [lo, hi).
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+    pub(crate) fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.unit()
     }
 
-    /// Uniform integer in lo..=hi.
-    fn int(&mut self, lo: usize, hi: usize) -> usize {
+    /// Uniform integer in lo..=hi (lo when hi < lo).
+    pub(crate) fn int(&mut self, lo: usize, hi: usize) -> usize {
         let span = hi.saturating_sub(lo) as u64 + 1;
         // The modulo bias is below 2^-50 for these small spans: irrelevant for test data.
         lo + (self.next_u64() % span) as usize
     }
 
-    fn chance(&mut self, p: f64) -> bool {
+    /// True with probability `p`.
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
-    /// One of `items` (the first when `items` is empty is impossible: callers pass literals).
-    fn pick<T: Copy>(&mut self, items: &[T], fallback: T) -> T {
+    /// One of `items`, or `fallback` when `items` is empty.
+    pub(crate) fn pick<T: Copy>(&mut self, items: &[T], fallback: T) -> T {
         items
             .get(self.int(0, items.len().saturating_sub(1)))
             .copied()

@@ -14,61 +14,12 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
 
 use super::problem::{V2gProblem, V2gSession};
-use crate::schedule::generate::synthetic_depot;
+use crate::schedule::generate::{synthetic_depot, SplitMix64};
 use crate::schedule::{Charger, Problem, Session};
 
-/// SplitMix64 (Steele, Lea & Flood 2014), as in `schedule::generate`; a separate stream so
-/// that the two generators can change independently.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        // Mix the seed once so that seeds 0, 1, 2 … do not start in similar states; the
-        // constant differs from the charging generator's so the streams are unrelated.
-        let mut rng = SplitMix64(seed ^ 0xA076_1D64_78BD_642F);
-        rng.next_u64();
-        rng
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1): the top 53 bits as the mantissa.
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in [low, high).
-    fn range(&mut self, low: f64, high: f64) -> f64 {
-        low + (high - low) * self.unit()
-    }
-
-    /// Uniform integer in [low, high] (inclusive).
-    fn int(&mut self, low: usize, high: usize) -> usize {
-        if high <= low {
-            return low;
-        }
-        let span = (high - low + 1) as u64;
-        low + (self.next_u64() % span) as usize
-    }
-
-    fn chance(&mut self, probability: f64) -> bool {
-        self.unit() < probability
-    }
-
-    /// One of `items`, or `fallback` when `items` is empty.
-    fn pick<T: Copy>(&mut self, items: &[T], fallback: T) -> T {
-        items
-            .get(self.int(0, items.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(fallback)
-    }
-}
+/// The V2G generators' salt for the crate's SplitMix64: their streams are unrelated to the
+/// charging generator's for the same seed.
+const V2G_SALT: u64 = 0xA076_1D64_78BD_642F;
 
 /// Round `value` to `step`.
 fn round_to(value: f64, step: f64) -> f64 {
@@ -196,7 +147,7 @@ fn uncontrolled_peak(problem: &Problem) -> f64 {
 /// ```
 pub fn v2g_depot(vehicles: usize, days: usize, seed: u64) -> V2gProblem {
     let mut charging = synthetic_depot(vehicles, days, seed);
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = SplitMix64::salted(seed, V2G_SALT);
 
     let export_price = spot_prices(&mut rng, charging.start, charging.slots());
     charging.energy_price = export_price
@@ -293,7 +244,7 @@ pub fn v2g_depot(vehicles: usize, days: usize, seed: u64) -> V2gProblem {
 /// assert_eq!(tiny_random_v2g(3), tiny_random_v2g(3));
 /// ```
 pub fn tiny_random_v2g(seed: u64) -> V2gProblem {
-    let mut rng = SplitMix64::new(seed.wrapping_mul(0x9FB2_1C65_1E98_DF25));
+    let mut rng = SplitMix64::salted(seed.wrapping_mul(0x9FB2_1C65_1E98_DF25), V2G_SALT);
     let slots = rng.int(2, 8);
     let slot_minutes = rng.pick(&[15_u32, 30, 60], 60);
     let hours = f64::from(slot_minutes) / 60.0;
