@@ -648,6 +648,28 @@ impl Scenario {
         fleet_kwh: &BTreeMap<NaiveDateTime, f64>,
         power_factor: Option<&BTreeMap<voltlex_engine::month::YearMonth, rust_decimal::Decimal>>,
     ) -> anyhow::Result<Option<voltlex_engine::billing::BillRun>> {
+        self.with_tariff(|tariff, billing| {
+            let mut load = self.load.clone();
+            for (index, kwh) in load.kwh.iter_mut().enumerate() {
+                if let Some(add) = fleet_kwh.get(&self.load.interval_start(index)) {
+                    *kwh += add;
+                }
+            }
+            let mut inputs = billing.inputs.clone();
+            if let Some(months) = power_factor {
+                inputs.power_factor = Some(voltlex_engine::inputs::PowerFactorInput::Monthly(
+                    months.clone(),
+                ));
+            }
+            Ok(bill(tariff, &load, &inputs)?)
+        })
+    }
+
+    /// Run `work` with the site's compiled tariff and billing inputs; `None` without rules.
+    fn with_tariff<T>(
+        &self,
+        work: impl FnOnce(&voltlex_dsl::rules::Tariff, &SiteBilling) -> anyhow::Result<T>,
+    ) -> anyhow::Result<Option<T>> {
         let Some(billing) = &self.billing else {
             return Ok(None);
         };
@@ -657,19 +679,7 @@ impl Scenario {
             billing.request.tariff.as_deref(),
             &billing.request.rules,
         )?;
-        let mut load = self.load.clone();
-        for (index, kwh) in load.kwh.iter_mut().enumerate() {
-            if let Some(add) = fleet_kwh.get(&self.load.interval_start(index)) {
-                *kwh += add;
-            }
-        }
-        let mut inputs = billing.inputs.clone();
-        if let Some(months) = power_factor {
-            inputs.power_factor = Some(voltlex_engine::inputs::PowerFactorInput::Monthly(
-                months.clone(),
-            ));
-        }
-        Ok(Some(bill(tariff, &load, &inputs)?))
+        work(tariff, billing).map(Some)
     }
 
     /// The power factor (%) the site's bills use in `month`, if given.
@@ -694,70 +704,54 @@ impl Scenario {
     ///
     /// When the prices cannot be computed.
     pub fn pass_through(&self, index: &str) -> anyhow::Result<Option<Vec<f64>>> {
-        let Some(billing) = &self.billing else {
-            return Ok(None);
-        };
-        let compilation = compile(&billing.request.rules)?;
-        let tariff = select_tariff(
-            &compilation,
-            billing.request.tariff.as_deref(),
-            &billing.request.rules,
-        )?;
-        let problem = &self.fleet.problem;
-        let mut raised = billing.inputs.clone();
-        if let Some(series) = raised.indices.get_mut(index) {
-            let one = rust_decimal::Decimal::ONE;
-            match series {
-                voltlex_engine::inputs::IndexSeries::Monthly(values) => {
-                    values.values_mut().for_each(|v| *v += one)
-                }
-                voltlex_engine::inputs::IndexSeries::Interval { values, .. } => {
-                    values.values_mut().for_each(|v| *v += one)
+        self.with_tariff(|tariff, billing| {
+            let problem = &self.fleet.problem;
+            let mut raised = billing.inputs.clone();
+            if let Some(series) = raised.indices.get_mut(index) {
+                let one = rust_decimal::Decimal::ONE;
+                match series {
+                    voltlex_engine::inputs::IndexSeries::Monthly(values) => {
+                        values.values_mut().for_each(|v| *v += one)
+                    }
+                    voltlex_engine::inputs::IndexSeries::Interval { values, .. } => {
+                        values.values_mut().for_each(|v| *v += one)
+                    }
                 }
             }
-        }
-        let price = |inputs: &BillingInputs| {
-            marginal_prices(
-                tariff,
-                &self.load,
-                inputs,
-                problem.start,
-                problem.slots(),
-                problem.slot_minutes,
-            )
-        };
-        let before = price(&billing.inputs)?;
-        let after = price(&raised)?;
-        Ok(Some(
-            after
+            let price = |inputs: &BillingInputs| {
+                marginal_prices(
+                    tariff,
+                    &self.load,
+                    inputs,
+                    problem.start,
+                    problem.slots(),
+                    problem.slot_minutes,
+                )
+            };
+            let before = price(&billing.inputs)?;
+            let after = price(&raised)?;
+            Ok(after
                 .energy_per_kwh
                 .iter()
                 .zip(&before.energy_per_kwh)
                 .map(|(a, b)| a - b)
-                .collect(),
-        ))
+                .collect())
+        })
     }
 
     /// The bill total of the site with `schedule`'s charging, and the peak of the horizon's
     /// month; `None` without rules.
     fn bill_total(&self, schedule: &Schedule) -> anyhow::Result<Option<BillFigures>> {
-        let Some(billing) = &self.billing else {
-            return Ok(None);
-        };
-        let compilation = compile(&billing.request.rules)?;
-        let tariff = select_tariff(
-            &compilation,
-            billing.request.tariff.as_deref(),
-            &billing.request.rules,
-        )?;
-        let load = self.site_load(schedule);
-        let run = bill(tariff, &load, &billing.inputs)?;
-        let month = voltlex_engine::month::YearMonth::of(self.fleet.problem.start.date());
-        let billed = run.months.iter().find(|m| m.month == month);
-        Ok(Some(BillFigures {
-            total: run.total,
-            month_peak_kw: billed.map_or(0.0, |m| m.peak_kw),
-            contract_kw: billed.map_or(0.0, |m| m.contract_kw),
-        }))
+        self.with_tariff(|tariff, billing| {
+            let load = self.site_load(schedule);
+            let run = bill(tariff, &load, &billing.inputs)?;
+            let month = voltlex_engine::month::YearMonth::of(self.fleet.problem.start.date());
+            let billed = run.months.iter().find(|m| m.month == month);
+            Ok(BillFigures {
+                total: run.total,
+                month_peak_kw: billed.map_or(0.0, |m| m.peak_kw),
+                contract_kw: billed.map_or(0.0, |m| m.contract_kw),
+            })
+        })
     }
 }
