@@ -6,4 +6,5 @@ pub mod month;
 pub mod read;
 pub mod risk;
 pub mod schedule;
+pub mod tco;
 pub mod v2g;
