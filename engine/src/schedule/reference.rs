@@ -63,20 +63,20 @@ pub enum ReferenceError {
     },
 }
 
-/// Sense and right-hand side of a constraint row.
+/// Sense and right-hand side of a constraint row (shared with `v2g::reference`).
 #[derive(Debug, Clone, Copy)]
-enum RowKind {
+pub(crate) enum RowKind {
     AtMost(f64),
     Equal(f64),
 }
 
 /// One variable: objective coefficient, bounds, and its entries in the constraint rows.
 #[derive(Debug)]
-struct Column {
-    cost: f64,
-    lower: f64,
-    upper: f64,
-    entries: Vec<(usize, f64)>,
+pub(crate) struct Column {
+    pub(crate) cost: f64,
+    pub(crate) lower: f64,
+    pub(crate) upper: f64,
+    pub(crate) entries: Vec<(usize, f64)>,
 }
 
 /// The LP in a solver-neutral column-wise form, so that both back ends solve exactly the
@@ -219,15 +219,27 @@ impl Lp {
 /// assert!(cost.unmet_kwh < 1e-6);
 /// ```
 pub fn solve_microlp(problem: &Problem, mode: Mode) -> Result<ReferenceSolution, ReferenceError> {
+    let lp = Lp::build(problem, mode, "microlp")?;
+    let (values, objective) = run_microlp(&lp.rows, &lp.columns)?;
+    Ok(ReferenceSolution {
+        schedule: lp.schedule(problem, &values),
+        objective: objective + lp.constant,
+    })
+}
+
+/// Solve a column-wise LP (minimise) with microlp: column values and objective.
+pub(crate) fn run_microlp(
+    rows: &[RowKind],
+    columns: &[Column],
+) -> Result<(Vec<f64>, f64), ReferenceError> {
     use microlp::{ComparisonOp, Error, LinearExpr, OptimizationDirection};
     const SOLVER: &str = "microlp";
 
-    let lp = Lp::build(problem, mode, SOLVER)?;
     let mut model = microlp::Problem::new(OptimizationDirection::Minimize);
     // microlp takes constraints row by row: transpose the columns.
-    let mut row_terms: Vec<LinearExpr> = lp.rows.iter().map(|_| LinearExpr::empty()).collect();
-    let mut variables = Vec::with_capacity(lp.columns.len());
-    for column in &lp.columns {
+    let mut row_terms: Vec<LinearExpr> = rows.iter().map(|_| LinearExpr::empty()).collect();
+    let mut variables = Vec::with_capacity(columns.len());
+    for column in columns {
         let variable = model.add_var(column.cost, (column.lower, column.upper));
         variables.push(variable);
         for &(row, coefficient) in &column.entries {
@@ -236,7 +248,7 @@ pub fn solve_microlp(problem: &Problem, mode: Mode) -> Result<ReferenceSolution,
             }
         }
     }
-    for (kind, terms) in lp.rows.iter().zip(row_terms) {
+    for (kind, terms) in rows.iter().zip(row_terms) {
         match *kind {
             RowKind::AtMost(rhs) => model.add_constraint(terms, ComparisonOp::Le, rhs),
             RowKind::Equal(rhs) => model.add_constraint(terms, ComparisonOp::Eq, rhs),
@@ -255,10 +267,7 @@ pub fn solve_microlp(problem: &Problem, mode: Mode) -> Result<ReferenceSolution,
         Err(other) => return Err(failed(other.to_string())),
     };
     let values: Vec<f64> = variables.iter().map(|&v| solution.var_value(v)).collect();
-    Ok(ReferenceSolution {
-        schedule: lp.schedule(problem, &values),
-        objective: solution.objective() + lp.constant,
-    })
+    Ok((values, solution.objective()))
 }
 
 /// Solve the plain LP with HiGHS (the `highs` feature): the reference for big instances.
@@ -282,20 +291,32 @@ pub fn solve_microlp(problem: &Problem, mode: Mode) -> Result<ReferenceSolution,
 /// ```
 #[cfg(feature = "highs")]
 pub fn solve_highs(problem: &Problem, mode: Mode) -> Result<ReferenceSolution, ReferenceError> {
+    let lp = Lp::build(problem, mode, "HiGHS")?;
+    let (values, objective) = run_highs(&lp.rows, &lp.columns)?;
+    Ok(ReferenceSolution {
+        schedule: lp.schedule(problem, &values),
+        objective: objective + lp.constant,
+    })
+}
+
+/// Solve a column-wise LP (minimise) with HiGHS: column values and objective.
+#[cfg(feature = "highs")]
+pub(crate) fn run_highs(
+    rows: &[RowKind],
+    columns: &[Column],
+) -> Result<(Vec<f64>, f64), ReferenceError> {
     use highs::{ColProblem, HighsModelStatus, Sense};
     const SOLVER: &str = "HiGHS";
 
-    let lp = Lp::build(problem, mode, SOLVER)?;
     let mut model = ColProblem::default();
-    let rows: Vec<highs::Row> = lp
-        .rows
+    let rows: Vec<highs::Row> = rows
         .iter()
         .map(|kind| match *kind {
             RowKind::AtMost(rhs) => model.add_row(..=rhs),
             RowKind::Equal(rhs) => model.add_row(rhs..=rhs),
         })
         .collect();
-    for column in &lp.columns {
+    for column in columns {
         let entries: Vec<(highs::Row, f64)> = column
             .entries
             .iter()
@@ -321,7 +342,7 @@ pub fn solve_highs(problem: &Problem, mode: Mode) -> Result<ReferenceSolution, R
         .map_err(|status| failed(format!("{status:?}")))?;
     match solved.status() {
         HighsModelStatus::Optimal => {}
-        // Every variable but z is bounded and z's cost is not negative: the objective is
+        // Callers' LPs bound every column but ones with non-negative cost: the objective is
         // bounded below, so "unbounded or infeasible" can only be infeasible.
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             return Err(ReferenceError::Infeasible { solver: SOLVER })
@@ -329,8 +350,5 @@ pub fn solve_highs(problem: &Problem, mode: Mode) -> Result<ReferenceSolution, R
         other => return Err(failed(format!("model status {other:?}"))),
     }
     let values = solved.get_solution().columns().to_vec();
-    Ok(ReferenceSolution {
-        schedule: lp.schedule(problem, &values),
-        objective: solved.objective_value() + lp.constant,
-    })
+    Ok((values, solved.objective_value()))
 }

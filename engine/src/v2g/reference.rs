@@ -41,7 +41,7 @@
 
 use super::plan::V2gPlan;
 use super::problem::V2gProblem;
-use crate::schedule::reference::ReferenceError;
+use crate::schedule::reference::{run_microlp, Column, ReferenceError, RowKind};
 use crate::schedule::Mode;
 
 /// The optimum found by a reference solver.
@@ -56,22 +56,6 @@ pub struct V2gReferenceSolution {
     /// The highest site import of the plan, kW (base load plus net fleet power, 0 when the
     /// site exports in every slot).
     pub peak_kw: f64,
-}
-
-/// Sense and right-hand side of a constraint row.
-#[derive(Debug, Clone, Copy)]
-enum RowKind {
-    AtMost(f64),
-    Equal(f64),
-}
-
-/// One variable: objective coefficient, bounds, and its entries in the constraint rows.
-#[derive(Debug)]
-struct Column {
-    cost: f64,
-    lower: f64,
-    upper: f64,
-    entries: Vec<(usize, f64)>,
 }
 
 /// Where a session's columns are, to read the plan back.
@@ -364,43 +348,9 @@ pub fn solve_microlp(
     problem: &V2gProblem,
     mode: Mode,
 ) -> Result<V2gReferenceSolution, ReferenceError> {
-    use microlp::{ComparisonOp, Error, LinearExpr, OptimizationDirection};
-    const SOLVER: &str = "microlp";
-
     let lp = Lp::build(problem, mode)?;
-    let mut model = microlp::Problem::new(OptimizationDirection::Minimize);
-    // microlp takes constraints row by row: transpose the columns.
-    let mut row_terms: Vec<LinearExpr> = lp.rows.iter().map(|_| LinearExpr::empty()).collect();
-    let mut variables = Vec::with_capacity(lp.columns.len());
-    for column in &lp.columns {
-        let variable = model.add_var(column.cost, (column.lower, column.upper));
-        variables.push(variable);
-        for &(row, coefficient) in &column.entries {
-            if let Some(terms) = row_terms.get_mut(row) {
-                terms.add(variable, coefficient);
-            }
-        }
-    }
-    for (kind, terms) in lp.rows.iter().zip(row_terms) {
-        match *kind {
-            RowKind::AtMost(rhs) => model.add_constraint(terms, ComparisonOp::Le, rhs),
-            RowKind::Equal(rhs) => model.add_constraint(terms, ComparisonOp::Eq, rhs),
-        }
-    }
-
-    let failed = |message: String| ReferenceError::Solver {
-        solver: SOLVER,
-        message,
-    };
-    let solution = match model.solve() {
-        Ok(outcome) => outcome
-            .into_solution()
-            .map_err(|interrupted| failed(format!("{interrupted:?}")))?,
-        Err(Error::Infeasible) => return Err(ReferenceError::Infeasible { solver: SOLVER }),
-        Err(other) => return Err(failed(other.to_string())),
-    };
-    let values: Vec<f64> = variables.iter().map(|&v| solution.var_value(v)).collect();
-    Ok(lp.solution(problem, &values, solution.objective()))
+    let (values, objective) = run_microlp(&lp.rows, &lp.columns)?;
+    Ok(lp.solution(problem, &values, objective))
 }
 
 /// Solve the plain LP with HiGHS (the `highs` feature): the reference for big instances.
@@ -427,52 +377,7 @@ pub fn solve_highs(
     problem: &V2gProblem,
     mode: Mode,
 ) -> Result<V2gReferenceSolution, ReferenceError> {
-    use highs::{ColProblem, HighsModelStatus, Sense};
-    const SOLVER: &str = "HiGHS";
-
     let lp = Lp::build(problem, mode)?;
-    let mut model = ColProblem::default();
-    let rows: Vec<highs::Row> = lp
-        .rows
-        .iter()
-        .map(|kind| match *kind {
-            RowKind::AtMost(rhs) => model.add_row(..=rhs),
-            RowKind::Equal(rhs) => model.add_row(rhs..=rhs),
-        })
-        .collect();
-    for column in &lp.columns {
-        let entries: Vec<(highs::Row, f64)> = column
-            .entries
-            .iter()
-            .filter_map(|&(row, coefficient)| rows.get(row).map(|&r| (r, coefficient)))
-            .collect();
-        if column.upper.is_finite() {
-            model.add_column(column.cost, column.lower..=column.upper, entries);
-        } else {
-            model.add_column(column.cost, column.lower.., entries);
-        }
-    }
-
-    let failed = |message: String| ReferenceError::Solver {
-        solver: SOLVER,
-        message,
-    };
-    let mut model = model
-        .try_optimise(Sense::Minimise)
-        .map_err(|status| failed(format!("{status:?}")))?;
-    model.make_quiet();
-    let solved = model
-        .try_solve()
-        .map_err(|status| failed(format!("{status:?}")))?;
-    match solved.status() {
-        HighsModelStatus::Optimal => {}
-        // Every column but `excess` is bounded and its cost is not negative: the objective
-        // is bounded below, so "unbounded or infeasible" can only be infeasible.
-        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
-            return Err(ReferenceError::Infeasible { solver: SOLVER })
-        }
-        other => return Err(failed(format!("model status {other:?}"))),
-    }
-    let values = solved.get_solution().columns().to_vec();
-    Ok(lp.solution(problem, &values, solved.objective_value()))
+    let (values, objective) = crate::schedule::reference::run_highs(&lp.rows, &lp.columns)?;
+    Ok(lp.solution(problem, &values, objective))
 }
