@@ -1,0 +1,1 @@
+//! Vehicle, charger and ICE comparator catalogue (being written, issue 6).

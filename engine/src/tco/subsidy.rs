@@ -1,0 +1,1 @@
+//! Subsidy awards from compiled `subsidy` rules (being written, issue 6).
