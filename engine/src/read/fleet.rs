@@ -26,11 +26,21 @@ use super::error::{show_time, ReadError};
 use super::load::parse_timestamp;
 use super::text::{self, Row, Table};
 use crate::schedule::fleet::{FleetCharger, FleetVehicle, Stay};
+use crate::tco::catalogue::Catalogue;
 
-const CHARGER_COLUMNS: [&str; 6] = ["id", "max_kw", "efficiency", "v2g", "dc", "vehicles"];
-
-const VEHICLE_COLUMNS: [&str; 13] = [
+const CHARGER_COLUMNS: [&str; 7] = [
     "id",
+    "model",
+    "max_kw",
+    "efficiency",
+    "v2g",
+    "dc",
+    "vehicles",
+];
+
+const VEHICLE_COLUMNS: [&str; 14] = [
+    "id",
+    "model",
     "battery_kwh",
     "chemistry",
     "max_ac_kw",
@@ -64,10 +74,14 @@ const SOC_EXPECTED: &str = "a state of charge in percent, 0 to 100 (e.g. 35 or 3
 /// | column | | meaning |
 /// |---|---|---|
 /// | `id` | required | identifier, each at most once in the file |
-/// | `max_kw` | required | largest grid-side power, 0 < kW ≤ 350 |
-/// | `efficiency` | optional | grid-to-battery efficiency as a fraction, 0 < η ≤ 1 (`0.93`), or a percentage with its sign, 0 < η ≤ 100 % (`93%`); a bare `93` is refused as ambiguous; empty = 0.92 |
-/// | `v2g` | optional | can discharge: `true`/`false`, `yes`/`no`, `1`/`0` (any case); empty = false |
-/// | `dc` | optional | DC fast charger, same words; empty = true when `max_kw` > 22, else false |
+/// | `model` | optional | a charger of the built-in [catalogue](crate::tco::catalogue) (name, any case): fills the empty `max_kw`, `efficiency`, `v2g` and `dc` cells of its row |
+/// | `max_kw` | required (optional with `model`) | largest grid-side power, 0 < kW ≤ 350 |
+/// | `efficiency` | optional | grid-to-battery efficiency as a fraction, 0 < η ≤ 1 (`0.93`), or a percentage with its sign, 0 < η ≤ 100 % (`93%`); a bare `93` is refused as ambiguous; empty = the model's, else 0.92 |
+/// | `v2g` | optional | can discharge: `true`/`false`, `yes`/`no`, `1`/`0` (any case); empty = the model's, else false |
+/// | `dc` | optional | DC fast charger, same words; empty = the model's, else true when `max_kw` > 22, else false |
+///
+/// Cells written win over the model's figures. An unknown model is an error naming the
+/// closest catalogue names.
 /// | `vehicles` | optional | the vehicle ids allowed on it, separated by spaces or `;` (or `,` inside a quoted cell); empty = any vehicle |
 ///
 /// Chargers come back in file order (the order `build_problem` breaks ties in).
@@ -135,10 +149,11 @@ pub fn chargers_csv_from_reader(
 /// | column | | meaning |
 /// |---|---|---|
 /// | `id` | required | identifier |
-/// | `battery_kwh` | required | usable battery capacity, kWh > 0 |
-/// | `chemistry` | optional | `LFP`, `NMC`, … as written; empty = `NMC` |
-/// | `max_ac_kw` | optional | largest AC charging power accepted, kW ≥ 0; empty = 11 |
-/// | `max_dc_kw` | optional | largest DC charging power accepted, kW ≥ 0; empty = 50 |
+/// | `model` | optional | a vehicle of the built-in [catalogue](crate::tco::catalogue) (name, any case): fills the empty `battery_kwh`, `chemistry`, `max_ac_kw` and `max_dc_kw` cells; cells written win |
+/// | `battery_kwh` | required (optional with `model`) | usable battery capacity, kWh > 0 |
+/// | `chemistry` | optional | `LFP`, `NMC`, … as written; empty = the model's, else `NMC` |
+/// | `max_ac_kw` | optional | largest AC charging power accepted, kW ≥ 0; empty = the model's, else 11 |
+/// | `max_dc_kw` | optional | largest DC charging power accepted, kW ≥ 0; empty = the model's, else 50 |
 /// | `priority` | optional | whole number ≥ 0, higher first; empty = 0 |
 /// | `charger` | optional | the id of the one charger it must use; empty = any |
 ///
@@ -233,7 +248,12 @@ fn read_source(file: &str, reader: impl Read) -> Result<String, ReadError> {
 fn parse_chargers(file: &str, text: &str) -> Result<Vec<FleetCharger>, ReadError> {
     let sheet = Sheet::new(file, text, &CHARGER_COLUMNS)?;
     let id = sheet.required("id")?;
-    let max_kw = sheet.required("max_kw")?;
+    let model = sheet.optional("model")?;
+    // With a model column, max_kw may come from the catalogue.
+    let max_kw = match model {
+        Some(_) => sheet.optional("max_kw")?,
+        None => Some(sheet.required("max_kw")?),
+    };
     let efficiency = sheet.optional("efficiency")?;
     let v2g = sheet.optional("v2g")?;
     let dc = sheet.optional("dc")?;
@@ -254,18 +274,46 @@ fn parse_chargers(file: &str, text: &str) -> Result<Vec<FleetCharger>, ReadError
             ));
         }
         first_lines.insert(charger_id.clone(), row.line);
-        let max_kw = sheet.number(
-            row,
-            max_kw,
-            "a charger power in kW, 0 < kW ≤ 350 (decimal point, e.g. 7.4)",
-            |kw| kw > 0.0 && kw <= MAX_CHARGER_KW,
-        )?;
-        let efficiency = match efficiency {
-            Some(column) => sheet.efficiency(row, column)?,
-            None => DEFAULT_EFFICIENCY,
+        let catalogue_model =
+            match model.filter(|&column| !row.get(column).is_empty()) {
+                Some(column) => {
+                    let catalogue = sheet.catalogue(row)?;
+                    Some(catalogue.charger(row.get(column)).map_err(|error| {
+                        sheet.error(row, column, &unknown_model("charger", &error))
+                    })?)
+                }
+                None => None,
+            };
+        const POWER_EXPECTED: &str =
+            "a charger power in kW, 0 < kW ≤ 350 (decimal point, e.g. 7.4)";
+        let max_kw = match (max_kw, catalogue_model) {
+            (Some(column), Some(found)) if row.get(column).is_empty() => found.max_kw,
+            (Some(column), _) => sheet.number(row, column, POWER_EXPECTED, |kw| {
+                kw > 0.0 && kw <= MAX_CHARGER_KW
+            })?,
+            (None, Some(found)) => found.max_kw,
+            (None, None) => {
+                // Unreachable in practice: without a max_kw column there is a model column.
+                let column = model.unwrap_or(id);
+                return Err(sheet.error(
+                    row,
+                    column,
+                    "a charger model of the built-in catalogue (there is no max_kw column)",
+                ));
+            }
         };
-        let v2g = sheet.flag(row, v2g)?.unwrap_or(false);
-        let dc = sheet.flag(row, dc)?.unwrap_or(max_kw > AC_UP_TO_KW);
+        let efficiency = match efficiency.filter(|&column| !row.get(column).is_empty()) {
+            Some(column) => sheet.efficiency(row, column)?,
+            None => catalogue_model.map_or(DEFAULT_EFFICIENCY, |found| found.efficiency),
+        };
+        let v2g = sheet
+            .flag(row, v2g)?
+            .or(catalogue_model.map(|found| found.v2g))
+            .unwrap_or(false);
+        let dc = sheet
+            .flag(row, dc)?
+            .or(catalogue_model.map(|found| found.dc))
+            .unwrap_or(max_kw > AC_UP_TO_KW);
         let mut allowed: Vec<String> = Vec::new();
         for vehicle in sheet
             .cell(row, vehicles)
@@ -291,7 +339,9 @@ fn parse_chargers(file: &str, text: &str) -> Result<Vec<FleetCharger>, ReadError
 /// Where the vehicle file's columns are.
 struct VehicleColumns {
     id: usize,
-    battery: usize,
+    model: Option<usize>,
+    /// Optional only when there is a `model` column.
+    battery: Option<usize>,
     chemistry: Option<usize>,
     max_ac: Option<usize>,
     max_dc: Option<usize>,
@@ -310,7 +360,11 @@ struct VehicleColumns {
 impl VehicleColumns {
     fn find(sheet: &Sheet) -> Result<Self, ReadError> {
         let id = sheet.required("id")?;
-        let battery = sheet.required("battery_kwh")?;
+        let model = sheet.optional("model")?;
+        let battery = match model {
+            Some(_) => sheet.optional("battery_kwh")?,
+            None => Some(sheet.required("battery_kwh")?),
+        };
         let arrival = sheet.required("arrival")?;
         let departure = sheet.required("departure")?;
         let arrival_soc = sheet.required("arrival_soc_pct")?;
@@ -324,6 +378,7 @@ impl VehicleColumns {
         };
         Ok(VehicleColumns {
             id,
+            model,
             battery,
             chemistry: sheet.optional("chemistry")?,
             max_ac: sheet.optional("max_ac_kw")?,
@@ -463,6 +518,16 @@ impl<'a> Sheet<'a> {
         }
     }
 
+    /// The built-in catalogue (its failure, impossible once the tests pass, named at `row`).
+    fn catalogue(&self, row: &Row) -> Result<&'static Catalogue, ReadError> {
+        Catalogue::builtin().map_err(|error| ReadError::Layout {
+            file: self.file.to_string(),
+            line: row.line,
+            expected: "a readable built-in catalogue".to_string(),
+            found: error.to_string(),
+        })
+    }
+
     fn error(&self, row: &Row, column: usize, expected: &str) -> ReadError {
         self.table.value_error(self.file, row, column, expected)
     }
@@ -569,29 +634,48 @@ impl<'a> Sheet<'a> {
     /// The per-vehicle columns of a row (no stays yet).
     fn vehicle(&self, row: &Row, columns: &VehicleColumns) -> Result<FleetVehicle, ReadError> {
         let id = self.id(row, columns.id, "a vehicle id")?;
-        let battery_kwh = self.number(
-            row,
-            columns.battery,
-            "a battery capacity in kWh, > 0 (decimal point, e.g. 60)",
-            |kwh| kwh > 0.0,
-        )?;
-        let chemistry = match self.cell(row, columns.chemistry) {
-            "" => DEFAULT_CHEMISTRY,
-            chemistry => chemistry,
+        let model =
+            match columns.model.filter(|&column| !row.get(column).is_empty()) {
+                Some(column) => {
+                    let catalogue = self.catalogue(row)?;
+                    Some(catalogue.vehicle(row.get(column)).map_err(|error| {
+                        self.error(row, column, &unknown_model("vehicle", &error))
+                    })?)
+                }
+                None => None,
+            };
+        const BATTERY_EXPECTED: &str = "a battery capacity in kWh, > 0 (decimal point, e.g. 60)";
+        let battery_kwh = match (columns.battery, model) {
+            (Some(column), Some(found)) if row.get(column).is_empty() => found.battery_kwh,
+            (Some(column), _) => self.number(row, column, BATTERY_EXPECTED, |kwh| kwh > 0.0)?,
+            (None, Some(found)) => found.battery_kwh,
+            (None, None) => {
+                let column = columns.model.unwrap_or(columns.id);
+                return Err(self.error(
+                    row,
+                    column,
+                    "a vehicle model of the built-in catalogue (there is no battery_kwh column)",
+                ));
+            }
+        };
+        let chemistry = match (self.cell(row, columns.chemistry), model) {
+            ("", Some(found)) => found.chemistry.as_str(),
+            ("", None) => DEFAULT_CHEMISTRY,
+            (chemistry, _) => chemistry,
         }
         .to_string();
         let max_ac_kw = self.optional_number(
             row,
             columns.max_ac,
-            DEFAULT_MAX_AC_KW,
-            "an AC charging limit in kW, ≥ 0 (e.g. 7.4), or an empty cell for 11",
+            model.map_or(DEFAULT_MAX_AC_KW, |found| found.max_ac_kw),
+            "an AC charging limit in kW, ≥ 0 (e.g. 7.4), or an empty cell for the model's or 11",
             |kw| kw >= 0.0,
         )?;
         let max_dc_kw = self.optional_number(
             row,
             columns.max_dc,
-            DEFAULT_MAX_DC_KW,
-            "a DC charging limit in kW, ≥ 0 (e.g. 90), or an empty cell for 50",
+            model.map_or(DEFAULT_MAX_DC_KW, |found| found.max_dc_kw),
+            "a DC charging limit in kW, ≥ 0 (e.g. 90), or an empty cell for the model's or 50",
             |kw| kw >= 0.0,
         )?;
         let priority = match columns.priority {
@@ -685,11 +769,15 @@ impl<'a> Sheet<'a> {
         vehicle: &FleetVehicle,
     ) -> Result<(), ReadError> {
         let first = &known.vehicle;
+        let same_model = |column: usize| {
+            known
+                .first
+                .get(column)
+                .eq_ignore_ascii_case(row.get(column))
+        };
         let same = [
-            (
-                Some(columns.battery),
-                first.battery_kwh == vehicle.battery_kwh,
-            ),
+            (columns.model, columns.model.map_or(true, same_model)),
+            (columns.battery, first.battery_kwh == vehicle.battery_kwh),
             (columns.chemistry, first.chemistry == vehicle.chemistry),
             (columns.max_ac, first.max_ac_kw == vehicle.max_ac_kw),
             (columns.max_dc, first.max_dc_kw == vehicle.max_dc_kw),
@@ -749,5 +837,22 @@ impl<'a> Sheet<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// What a `model` cell needs, with the catalogue's closest names.
+fn unknown_model(kind: &str, error: &crate::tco::catalogue::CatalogueError) -> String {
+    let closest: Vec<String> = error
+        .closest()
+        .iter()
+        .map(|name| format!("{name:?}"))
+        .collect();
+    if closest.is_empty() {
+        format!("a {kind} model of the built-in catalogue")
+    } else {
+        format!(
+            "a {kind} model of the built-in catalogue (closest: {})",
+            closest.join(", ")
+        )
     }
 }
