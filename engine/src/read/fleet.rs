@@ -668,14 +668,22 @@ impl<'a> Sheet<'a> {
             row,
             columns.max_ac,
             model.map_or(DEFAULT_MAX_AC_KW, |found| found.max_ac_kw),
-            "an AC charging limit in kW, ≥ 0 (e.g. 7.4), or an empty cell for the model's or 11",
+            if model.is_some() {
+                "an AC charging limit in kW, ≥ 0 (e.g. 7.4), or an empty cell for the model's"
+            } else {
+                "an AC charging limit in kW, ≥ 0 (e.g. 7.4), or an empty cell for 11"
+            },
             |kw| kw >= 0.0,
         )?;
         let max_dc_kw = self.optional_number(
             row,
             columns.max_dc,
             model.map_or(DEFAULT_MAX_DC_KW, |found| found.max_dc_kw),
-            "a DC charging limit in kW, ≥ 0 (e.g. 90), or an empty cell for the model's or 50",
+            if model.is_some() {
+                "a DC charging limit in kW, ≥ 0 (e.g. 90), or an empty cell for the model's"
+            } else {
+                "a DC charging limit in kW, ≥ 0 (e.g. 90), or an empty cell for 50"
+            },
             |kw| kw >= 0.0,
         )?;
         let priority = match columns.priority {
@@ -776,7 +784,7 @@ impl<'a> Sheet<'a> {
                 .eq_ignore_ascii_case(row.get(column))
         };
         let same = [
-            (columns.model, columns.model.map_or(true, same_model)),
+            (columns.model, columns.model.is_none_or(same_model)),
             (columns.battery, first.battery_kwh == vehicle.battery_kwh),
             (columns.chemistry, first.chemistry == vehicle.chemistry),
             (columns.max_ac, first.max_ac_kw == vehicle.max_ac_kw),

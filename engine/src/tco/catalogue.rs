@@ -423,8 +423,8 @@ impl Catalogue {
     ///
     /// ```
     /// let catalogue = voltlex_engine::tco::catalogue::Catalogue::builtin()?;
-    /// let error = catalogue.charger("CHAdeMO 50").unwrap_err();
-    /// assert!(!error.closest().is_empty());
+    /// let error = catalogue.charger("DC fast 50kW CHAdeMO").unwrap_err();
+    /// assert_eq!(error.closest().first().map(String::as_str), Some("DC fast 50 kW CHAdeMO"));
     /// # Ok::<(), voltlex_engine::tco::catalogue::CatalogueError>(())
     /// ```
     ///
@@ -1186,7 +1186,7 @@ impl<'a> Fields<'a> {
                 _ => None,
             };
             match pair {
-                Some(pair) if pairs.last().map_or(true, |last| last.0 < pair.0) => pairs.push(pair),
+                Some(pair) if pairs.last().is_none_or(|last| last.0 < pair.0) => pairs.push(pair),
                 _ => return Err(self.wrong(*item_at, key, expected, item)),
             }
         }
