@@ -206,17 +206,17 @@ fn charger_layout_errors() {
     );
     assert_eq!(
         chargers_error("id,max_kw,v2g_capable\nAC-1,11,yes\n"),
-        "chargers.csv:1: expected only the columns id, max_kw, efficiency, v2g, dc, vehicles, \
+        "chargers.csv:1: expected only the columns id, model, max_kw, efficiency, v2g, dc, vehicles, \
          found \"v2g_capable\" (did you mean \"v2g\"?)"
     );
     assert_eq!(
         chargers_error("id,max_kw,site\nAC-1,11,north\n"),
-        "chargers.csv:1: expected only the columns id, max_kw, efficiency, v2g, dc, vehicles, \
+        "chargers.csv:1: expected only the columns id, model, max_kw, efficiency, v2g, dc, vehicles, \
          found \"site\""
     );
     assert_eq!(
         chargers_error("id,max_kw,efficency\nAC-1,11,0.9\n"),
-        "chargers.csv:1: expected only the columns id, max_kw, efficiency, v2g, dc, vehicles, \
+        "chargers.csv:1: expected only the columns id, model, max_kw, efficiency, v2g, dc, vehicles, \
          found \"efficency\" (did you mean \"efficiency\"?)"
     );
     assert_eq!(
@@ -325,7 +325,7 @@ fn vehicle_layout_errors() {
         vehicles_error(&format!(
             "{VEHICLE_HEADER},reserved_soc\nV1,60,2024-04-15 18:00,2024-04-16 07:00,25,90,50\n"
         )),
-        "vehicles.csv:1: expected only the columns id, battery_kwh, chemistry, max_ac_kw, \
+        "vehicles.csv:1: expected only the columns id, model, battery_kwh, chemistry, max_ac_kw, \
          max_dc_kw, priority, charger, arrival, departure, arrival_soc_pct, target_soc_pct, \
          target_kwh, reserved_soc_pct, found \"reserved_soc\" (did you mean \"reserved_soc_pct\"?)"
     );
@@ -334,7 +334,7 @@ fn vehicle_layout_errors() {
             "id,battery_kwh,arival,departure,arrival_soc_pct,target_soc_pct\n\
              V1,60,2024-04-15 18:00,2024-04-16 07:00,25,90\n"
         ),
-        "vehicles.csv:1: expected only the columns id, battery_kwh, chemistry, max_ac_kw, \
+        "vehicles.csv:1: expected only the columns id, model, battery_kwh, chemistry, max_ac_kw, \
          max_dc_kw, priority, charger, arrival, departure, arrival_soc_pct, target_soc_pct, \
          target_kwh, reserved_soc_pct, found \"arival\" (did you mean \"arrival\"?)"
     );
