@@ -186,7 +186,7 @@ impl V2gProblem {
     ///
     /// The first [`ProblemError`] found.
     pub fn validate(&self) -> Result<(), ProblemError> {
-        self.charging.validate()?;
+        self.validate_charging()?;
         if self.export_price.len() != self.charging.slots() {
             return Err(ProblemError::SeriesLength {
                 base: self.charging.slots(),
@@ -253,5 +253,28 @@ impl V2gProblem {
             }
         }
         Ok(())
+    }
+
+    /// The charging problem's checks, except that a finite negative base load is accepted:
+    /// here it leaves the site through [`Self::export_limit_kw`] (on-site PV above the site's
+    /// own load, `crate::site`), whereas the charging problem, which has no export, must
+    /// reject it. The charging checks then see the base load cut at 0.
+    fn validate_charging(&self) -> Result<(), ProblemError> {
+        if self.charging.base_kw.iter().all(|&base| base >= 0.0) {
+            return self.charging.validate();
+        }
+        for (slot, &base) in self.charging.base_kw.iter().enumerate() {
+            if !base.is_finite() {
+                return Err(ProblemError::BadNumber {
+                    what: format!("base load of slot {slot}"),
+                    value: base,
+                });
+            }
+        }
+        let mut importing = self.charging.clone();
+        for base in &mut importing.base_kw {
+            *base = base.max(0.0);
+        }
+        importing.validate()
     }
 }
