@@ -243,10 +243,26 @@ fn from_toml_errors_say_where_what_and_found() {
     assert!(error_of(&text).contains(": expected an [emission_factors] table"));
 
     // A misspelled field, with its line and column and a did-you-mean.
-    let text = format!("{FACTORS}\n[[charger]]\nname = \"X\"\nkind = \"normal\"\nmax_kw = 6\ndc = false\nv2g = false\nefficency = 0.9\n");
+    let charger =
+        "\n[[charger]]\nname = \"X\"\nkind = \"normal\"\nmax_kw = 6\ndc = false\nv2g = false\n";
+    let text = format!("{FACTORS}{charger}efficency = 0.9\n");
     assert_eq!(
         error_of(&text),
-        "mine.toml:8:1: expected a field efficiency (a fraction, 0 < η ≤ 1) in this [[charger]], found none"
+        "mine.toml:14:1: expected only the fields name, kind, max_kw, dc, v2g, efficiency, \
+         equipment_price, works_price, sources in a [[charger]], found \"efficency\" \
+         (did you mean \"efficiency\"?)"
+    );
+    // A missing field, at its table's header.
+    let text = format!("{FACTORS}{charger}");
+    assert_eq!(
+        error_of(&text),
+        "mine.toml:8:1: expected a field efficiency in this [[charger]], found none"
+    );
+    // A value of the wrong type, at the value.
+    let text = vehicle_text("Van A", "1").replace("battery_kwh = 20", "battery_kwh = \"20\"");
+    assert_eq!(
+        error_of(&text),
+        "mine.toml:7:15: expected battery_kwh: a number, found the string \"20\""
     );
 
     // Unknown field after all required ones.
@@ -263,18 +279,18 @@ fn from_toml_errors_say_where_what_and_found() {
     let text = vehicle_text("Van A", "1").replace("kei-van", "kei van");
     assert_eq!(
         error_of(&text),
-        "mine.toml:5:1: expected class: one of kei-van, van, light-truck, truck, car, found \"kei van\" (did you mean \"kei-van\"?)"
+        "mine.toml:5:9: expected class: one of kei-van, van, light-truck, truck, car, found \"kei van\" (did you mean \"kei-van\"?)"
     );
 
     // A malformed value.
     assert_eq!(
         error_of("[emission_factors]\ngrid_kg_per_kwh = 0.4.5\n"),
-        "mine.toml:2:19: expected a number (e.g. 20, 0.124, 2_363_000), found \"0.4.5\""
+        "mine.toml:2:19: expected valid TOML (invalid float), found \"0.4.5\""
     );
     // An unterminated string.
     assert_eq!(
         error_of("[[charger]]\nname = \"X\n"),
-        "mine.toml:2:10: expected a closing '\"' on the same line, found the end of the line"
+        "mine.toml:2:10: expected `\"` (invalid basic string), found the end of the line"
     );
     // A field before any table.
     assert!(error_of("name = \"X\"\n").starts_with("mine.toml:1:1: expected a table header"));
@@ -283,9 +299,28 @@ fn from_toml_errors_say_where_what_and_found() {
         error_of("[[vehicles]]\n"),
         "mine.toml:1:1: expected [[vehicle]], [[charger]], [[ice]], [[class_costs]] or [emission_factors], found [[vehicles]] (did you mean \"vehicle\"?)"
     );
+    // A known section as the wrong kind of table.
+    assert_eq!(
+        error_of("\n[charger]\nname = \"X\"\n"),
+        "mine.toml:2:1: expected [[vehicle]], [[charger]], [[ice]], [[class_costs]] or [emission_factors], found [charger]"
+    );
+    // A key twice in one table.
+    assert_eq!(
+        error_of("[emission_factors]\ngrid_kg_per_kwh = 1\ngrid_kg_per_kwh = 2\n"),
+        "mine.toml:3:1: expected each key once per table, found \"grid_kg_per_kwh\" again"
+    );
     // A negative price.
     let text = format!("{}{FACTORS}", vehicle_text("Van A", "-5"));
-    assert!(error_of(&text).contains("list_price: an amount of JPY ≥ 0"));
+    assert_eq!(
+        error_of(&text),
+        "mine.toml:14:14: expected list_price: an amount of JPY ≥ 0 (e.g. 2_363_000), found the number -5"
+    );
+    // Money given as a string.
+    let text = format!("{}{FACTORS}", vehicle_text("Van A", "\"5\""));
+    assert_eq!(
+        error_of(&text),
+        "mine.toml:14:14: expected list_price: an amount of JPY ≥ 0 (e.g. 2_363_000), found the string \"5\""
+    );
     // A repeated name, case-insensitively.
     let text = format!(
         "{}{}{FACTORS}",
@@ -299,15 +334,28 @@ fn from_toml_errors_say_where_what_and_found() {
     // Sources must be there, with URLs.
     let text = format!("{}{FACTORS}", vehicle_text("Van A", "1"))
         .replace("https://example.org/Van A", "example.org");
-    assert!(error_of(&text).contains("url: an address starting with https://"));
+    assert_eq!(
+        error_of(&text),
+        "mine.toml:16:20: expected url: an address starting with https:// or http://, found \"example.org\""
+    );
+    // An unknown field in a source.
+    let text = format!("{}{FACTORS}", vehicle_text("Van A", "1")).replacen(
+        "note = \"test\"",
+        "note = \"test\", page = 3",
+        1,
+    );
+    assert_eq!(
+        error_of(&text),
+        "mine.toml:16:64: expected only the fields url, note in a source, found \"page\""
+    );
     // Residual pairs must have increasing years.
     let text = format!(
         "{FACTORS}\n[[class_costs]]\nclass = \"van\"\nev_maintenance_per_km = 4\ninsurance_per_year = 1\nev_annual_tax = 1\nice_annual_tax = 1\nresidual_share_after_years = [[8, 0.2], [5, 0.35]]\nsources = [{{ url = \"https://x.org\", note = \"n\" }}]\n"
     );
-    assert!(
-        error_of(&text).contains("years increasing"),
-        "{}",
-        error_of(&text)
+    assert_eq!(
+        error_of(&text),
+        "mine.toml:14:41: expected residual_share_after_years: an array of [years, share] pairs, \
+         years increasing, 0 ≤ share ≤ 1 (e.g. [[5, 0.35], [8, 0.2]]), found the pair [5, 0.35]"
     );
 }
 

@@ -7,19 +7,22 @@
 //! ([`Catalogue::builtin_with`], [`Catalogue::merged`]): an entry with the name (vehicles,
 //! chargers) or class (ICE comparators, class costs) of a built-in one replaces it.
 //!
-//! The format is a small subset of TOML: `[[vehicle]]`, `[[charger]]`, `[[ice]]`,
-//! `[[class_costs]]` entries and one `[emission_factors]` table; values are `"strings"`,
-//! numbers (`2_363_000`, `0.124`), `true`/`false`, arrays (which may span lines) and inline
-//! tables (`{ url = "…", note = "…" }`, on one line). Money is read from the number's text
-//! into a [`Decimal`], never through a float. Errors say `origin:line:column`, what was
-//! expected and what was found; an unknown field is an error with a did-you-mean, so a typo
-//! cannot silently drop a figure. The vocabulary (`class`, `kind`, `powertrain`, `fuel`) is the
-//! one the subsidy rules use. `docs/catalogue.md` lists the entries and their sources.
+//! The format is TOML, read with the `toml` crate into serde records that mirror the file
+//! (`[[vehicle]]`, `[[charger]]`, `[[ice]]`, `[[class_costs]]` entries and one
+//! `[emission_factors]` table), then checked: vocabulary, ranges, a source with a URL on every
+//! entry, no name (or class) twice. Money is an integer or a decimal number of JPY, read from
+//! the number's text into a [`Decimal`], never through a float. Errors say
+//! `origin:line:column`, what was expected and what was found; an unknown field is an error
+//! with a did-you-mean, so a typo cannot silently drop a figure. The vocabulary (`class`,
+//! `kind`, `powertrain`, `fuel`) is the one the subsidy rules use. `docs/catalogue.md` lists
+//! the entries and their sources.
 
 use rust_decimal::Decimal;
+use serde::Deserialize;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
+use toml::Spanned;
 use voltlex_dsl::diagnostic::did_you_mean;
 
 /// The built-in catalogue's text.
@@ -242,8 +245,7 @@ pub struct Catalogue {
 /// let error = Catalogue::from_toml("[[vehicle]]\nname = Sakura\n", "mine.toml").unwrap_err();
 /// assert_eq!(
 ///     error.to_string(),
-///     "mine.toml:2:8: expected a value (a \"string\", a number, true/false, [array] or \
-///      {inline table}), found \"S\""
+///     "mine.toml:2:8: expected literal string (string values must be quoted), found \"Sakura\""
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -554,7 +556,7 @@ fn closest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str> + Clone)
             } else {
                 2
             };
-            (rank, edit_distance(&lower, &candidate), name)
+            (rank, strsim::levenshtein(&lower, &candidate), name)
         })
         .collect();
     ranked.sort_by_key(|&(rank, distance, _)| (rank, distance));
@@ -568,27 +570,166 @@ fn closest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str> + Clone)
         .collect()
 }
 
-/// Levenshtein distance in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        for (j, b_char) in b.iter().enumerate() {
-            let substitute =
-                previous.get(j).copied().unwrap_or(usize::MAX - 1) + usize::from(a_char != *b_char);
-            let delete = previous.get(j + 1).copied().unwrap_or(usize::MAX - 1) + 1;
-            let insert = current.last().copied().unwrap_or(usize::MAX - 1) + 1;
-            current.push(substitute.min(delete).min(insert));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
+// ---------------------------------------------------------------------------------------
+// The file as serde reads it. Every value keeps its span (byte range in the text) so that a
+// check made after deserialising can still say `origin:line:column`.
+
+/// A catalogue file: every section optional (a complete catalogue is checked for
+/// `[emission_factors]` by [`Catalogue::from_toml`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRecord {
+    #[serde(default)]
+    vehicle: Vec<Spanned<VehicleRecord>>,
+    #[serde(default)]
+    charger: Vec<Spanned<ChargerRecord>>,
+    #[serde(default)]
+    ice: Vec<Spanned<IceRecord>>,
+    #[serde(default)]
+    class_costs: Vec<Spanned<ClassCostsRecord>>,
+    emission_factors: Option<Spanned<FactorsRecord>>,
 }
 
-// ---------------------------------------------------------------------------------------
-// The TOML subset.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VehicleRecord {
+    name: Spanned<String>,
+    maker: Spanned<String>,
+    class: Spanned<String>,
+    powertrain: Spanned<String>,
+    battery_kwh: Spanned<f64>,
+    chemistry: Spanned<String>,
+    kwh_per_km: Spanned<f64>,
+    max_ac_kw: Spanned<f64>,
+    max_dc_kw: Spanned<f64>,
+    v2h: bool,
+    v2g: bool,
+    list_price: Spanned<toml::Value>,
+    gross_weight_t: Spanned<f64>,
+    sources: Spanned<Vec<Spanned<SourceRecord>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChargerRecord {
+    name: Spanned<String>,
+    kind: Spanned<String>,
+    max_kw: Spanned<f64>,
+    dc: bool,
+    v2g: bool,
+    efficiency: Spanned<f64>,
+    equipment_price: Spanned<toml::Value>,
+    works_price: Spanned<toml::Value>,
+    sources: Spanned<Vec<Spanned<SourceRecord>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IceRecord {
+    class: Spanned<String>,
+    name: Spanned<String>,
+    fuel: Spanned<String>,
+    litres_per_100km: Spanned<f64>,
+    price: Spanned<toml::Value>,
+    maintenance_per_km: Spanned<toml::Value>,
+    sources: Spanned<Vec<Spanned<SourceRecord>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassCostsRecord {
+    class: Spanned<String>,
+    ev_maintenance_per_km: Spanned<toml::Value>,
+    insurance_per_year: Spanned<toml::Value>,
+    ev_annual_tax: Spanned<toml::Value>,
+    ice_annual_tax: Spanned<toml::Value>,
+    residual_share_after_years: Vec<Spanned<(f64, f64)>>,
+    sources: Spanned<Vec<Spanned<SourceRecord>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FactorsRecord {
+    grid_kg_per_kwh: Spanned<f64>,
+    diesel_kg_per_litre: Spanned<f64>,
+    petrol_kg_per_litre: Spanned<f64>,
+    sources: Spanned<Vec<Spanned<SourceRecord>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceRecord {
+    url: Spanned<String>,
+    note: Spanned<String>,
+}
+
+/// The top-level sections, as a message lists them.
+const SECTIONS_EXPECTED: &str =
+    "[[vehicle]], [[charger]], [[ice]], [[class_costs]] or [emission_factors]";
+/// The top-level keys.
+const SECTIONS: [&str; 5] = [
+    "vehicle",
+    "charger",
+    "ice",
+    "class_costs",
+    "emission_factors",
+];
+
+/// A catalogue file's contents, every section optional.
+struct Partial {
+    vehicles: Vec<VehicleModel>,
+    chargers: Vec<ChargerModel>,
+    ice: Vec<IceComparator>,
+    class_costs: Vec<ClassCosts>,
+    emission_factors: Option<EmissionFactors>,
+}
+
+fn parse_partial(text: &str, origin: &str) -> Result<Partial, CatalogueError> {
+    let file: FileRecord =
+        toml::from_str(text).map_err(|error| Text { text, origin }.toml_error(&error))?;
+    let at = Text { text, origin };
+    let vehicles: Result<Vec<_>, _> = file.vehicle.iter().map(|v| at.vehicle(v)).collect();
+    let chargers: Result<Vec<_>, _> = file.charger.iter().map(|c| at.charger(c)).collect();
+    let ice: Result<Vec<_>, _> = file.ice.iter().map(|ice| at.ice(ice)).collect();
+    let class_costs: Result<Vec<_>, _> =
+        file.class_costs.iter().map(|c| at.class_costs(c)).collect();
+    let emission_factors = file
+        .emission_factors
+        .as_ref()
+        .map(|factors| at.factors(factors))
+        .transpose();
+    let repeats = [
+        at.repeat(&file.vehicle, "vehicle", |v| &v.name),
+        at.repeat(&file.charger, "charger", |c| &c.name),
+        at.repeat(&file.ice, "ICE comparator for class", |ice| &ice.class),
+        at.repeat(&file.class_costs, "class costs for class", |c| &c.class),
+    ];
+    // Report the problem that comes first in the file, whatever its section.
+    let first = [
+        vehicles.as_ref().err(),
+        chargers.as_ref().err(),
+        ice.as_ref().err(),
+        class_costs.as_ref().err(),
+        emission_factors.as_ref().err(),
+    ]
+    .into_iter()
+    .chain(repeats.iter().map(|repeat| repeat.as_ref().err()))
+    .flatten()
+    .min_by_key(|error| match error {
+        CatalogueError::Invalid { line, column, .. } => (*line, *column),
+        CatalogueError::Unknown { .. } => (0, 0),
+    });
+    if let Some(error) = first {
+        return Err(error.clone());
+    }
+    Ok(Partial {
+        vehicles: vehicles?,
+        chargers: chargers?,
+        ice: ice?,
+        class_costs: class_costs?,
+        emission_factors: emission_factors?,
+    })
+}
 
 /// A line and column (1-based, column in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -613,875 +754,520 @@ fn invalid(origin: &str, at: Position, expected: &str, found: &str) -> Catalogue
     }
 }
 
-#[derive(Debug, Clone)]
-enum Value {
-    Text(String),
-    /// A number as written, underscores removed.
-    Number(String),
-    Bool(bool),
-    Array(Vec<(Value, Position)>),
-    Table(Table),
+fn hint(word: &str, words: &[&str]) -> String {
+    did_you_mean(word, words.iter().copied())
+        .map(|word| format!(" (did you mean {word:?}?)"))
+        .unwrap_or_default()
 }
 
-impl Value {
-    fn describe(&self) -> String {
-        match self {
-            Value::Text(text) => format!("the string {text:?}"),
-            Value::Number(number) => format!("the number {number}"),
-            Value::Bool(flag) => format!("{flag}"),
-            Value::Array(items) => format!("an array of {} items", items.len()),
-            Value::Table(_) => "an inline table".to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-struct Table {
-    entries: Vec<(String, Value, Position)>,
-}
-
-/// A `[name]` or `[[name]]` table and where its header is.
-struct Section {
-    name: String,
-    array: bool,
-    at: Position,
-    table: Table,
-}
-
-struct Parser<'t> {
+/// The text being read: turns byte offsets into positions and checks values.
+#[derive(Clone, Copy)]
+struct Text<'t> {
+    text: &'t str,
     origin: &'t str,
-    chars: std::iter::Peekable<std::str::Chars<'t>>,
-    line: usize,
-    column: usize,
 }
 
-impl<'t> Parser<'t> {
-    fn new(text: &'t str, origin: &'t str) -> Self {
-        Parser {
-            origin,
-            chars: text.chars().peekable(),
-            line: 1,
-            column: 1,
-        }
-    }
-
-    fn at(&self) -> Position {
+impl Text<'_> {
+    fn position(&self, offset: usize) -> Position {
+        let before = self.text.get(..offset).unwrap_or(self.text);
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
         Position {
-            line: self.line,
-            column: self.column,
+            line: before.matches('\n').count() + 1,
+            column: before
+                .get(line_start..)
+                .map_or(0, |line| line.chars().count())
+                + 1,
         }
     }
 
-    fn peek(&mut self) -> Option<char> {
-        self.chars.peek().copied()
+    fn invalid(&self, offset: usize, expected: &str, found: &str) -> CatalogueError {
+        invalid(self.origin, self.position(offset), expected, found)
     }
 
-    fn bump(&mut self) -> Option<char> {
-        let next = self.chars.next();
-        if next == Some('\n') {
-            self.line += 1;
-            self.column = 1;
-        } else if next.is_some() {
-            self.column += 1;
-        }
-        next
+    /// The whole line holding `offset`, and where it starts.
+    fn line_of(&self, offset: usize) -> (usize, &str) {
+        let start = self
+            .text
+            .get(..offset)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |newline| newline + 1);
+        let rest = self.text.get(start..).unwrap_or("");
+        let line = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
+        (start, line)
     }
 
-    fn error(&mut self, expected: &str) -> CatalogueError {
-        let at = self.at();
-        let found = match self.peek() {
-            None => "the end of the file".to_string(),
-            Some('\n') | Some('\r') => "the end of the line".to_string(),
-            Some(other) => format!("{:?}", other.to_string()),
+    /// The `[header]` or `[[header]]` of the table that holds `offset`.
+    fn header_before(&self, offset: usize) -> &str {
+        self.text
+            .get(..offset)
+            .unwrap_or("")
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|line| line.starts_with('['))
+            .unwrap_or("table")
+    }
+
+    /// A `toml` error (syntax, or a value serde could not take) in the `expected …, found …`
+    /// form, at the position of its span.
+    fn toml_error(&self, error: &toml::de::Error) -> CatalogueError {
+        let span = error.span().unwrap_or(self.text.len()..self.text.len());
+        let written = self.text.get(span.clone()).unwrap_or("").trim();
+        let (line_start, line) = self.line_of(span.start);
+        let on_header = line.trim_start().starts_with('[');
+        let header_offset = line_start + (line.len() - line.trim_start().len());
+        let message = error.message();
+        let (what, expected) = match message.split_once(", expected ") {
+            Some((what, expected)) => (what, Some(expected)),
+            None => (message, None),
         };
-        invalid(self.origin, at, expected, &found)
-    }
-
-    /// Spaces and tabs.
-    fn skip_blanks(&mut self) {
-        while matches!(self.peek(), Some(' ') | Some('\t')) {
-            self.bump();
-        }
-    }
-
-    /// Blanks, comments and line ends (between statements and inside arrays).
-    fn skip_space(&mut self) {
-        loop {
-            match self.peek() {
-                Some(' ') | Some('\t') | Some('\r') | Some('\n') => {
-                    self.bump();
-                }
-                Some('#') => self.skip_comment(),
-                _ => return,
+        // serde quotes names in backticks: "unknown field `colour`, expected one of `name`, …".
+        let quoted = |part: &str| -> Vec<String> {
+            part.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect()
+        };
+        if let Some(field) = what.strip_prefix("unknown field ") {
+            let field = quoted(field).into_iter().next().unwrap_or_default();
+            let known = quoted(expected.unwrap_or(""));
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            if known.contains(&"emission_factors") {
+                return if on_header {
+                    let hint = hint(&field, &SECTIONS);
+                    self.invalid(
+                        header_offset,
+                        SECTIONS_EXPECTED,
+                        &format!("{}{hint}", line.trim()),
+                    )
+                } else {
+                    self.invalid(
+                        span.start,
+                        &format!("a table header ({SECTIONS_EXPECTED}) before the first field"),
+                        &format!("the field {field:?}"),
+                    )
+                };
             }
-        }
-    }
-
-    fn skip_comment(&mut self) {
-        while !matches!(self.peek(), None | Some('\n')) {
-            self.bump();
-        }
-    }
-
-    /// After a statement: blanks, an optional comment, then a line end or the end.
-    fn end_of_line(&mut self) -> Result<(), CatalogueError> {
-        self.skip_blanks();
-        if self.peek() == Some('#') {
-            self.skip_comment();
-        }
-        if self.peek() == Some('\r') {
-            self.bump();
-        }
-        match self.peek() {
-            None => Ok(()),
-            Some('\n') => {
-                self.bump();
-                Ok(())
-            }
-            Some(_) => Err(self.error("the end of the line (one statement per line)")),
-        }
-    }
-
-    fn expect(&mut self, wanted: char, expected: &str) -> Result<(), CatalogueError> {
-        if self.peek() == Some(wanted) {
-            self.bump();
-            Ok(())
-        } else {
-            Err(self.error(expected))
-        }
-    }
-
-    fn document(&mut self) -> Result<Vec<Section>, CatalogueError> {
-        let mut sections: Vec<Section> = Vec::new();
-        loop {
-            self.skip_space();
-            match self.peek() {
-                None => return Ok(sections),
-                Some('[') => {
-                    let at = self.at();
-                    self.bump();
-                    let array = self.peek() == Some('[');
-                    if array {
-                        self.bump();
-                    }
-                    self.skip_blanks();
-                    let name = self.key()?;
-                    self.skip_blanks();
-                    self.expect(']', "\"]\" closing the table header")?;
-                    if array {
-                        self.expect(']', "\"]]\" closing the array-of-tables header")?;
-                    }
-                    self.end_of_line()?;
-                    sections.push(Section {
-                        name,
-                        array,
-                        at,
-                        table: Table::default(),
-                    });
-                }
-                Some(_) => {
-                    let at = self.at();
-                    let (key, value) = self.key_value()?;
-                    self.end_of_line()?;
-                    match sections.last_mut() {
-                        Some(section) => {
-                            push_entry(self.origin, &mut section.table, key, value, at)?
-                        }
-                        None => {
-                            return Err(invalid(
-                                self.origin,
-                                at,
-                                "a table header ([[vehicle]], [[charger]], [[ice]], \
-                                 [[class_costs]] or [emission_factors]) before the first field",
-                                &format!("the field {key:?}"),
-                            ))
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    fn key(&mut self) -> Result<String, CatalogueError> {
-        if self.peek() == Some('"') {
-            return self.string();
-        }
-        let mut key = String::new();
-        while let Some(c) = self.peek() {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                key.push(c);
-                self.bump();
+            let table = if known == ["url", "note"] {
+                "source"
             } else {
-                break;
-            }
+                self.header_before(span.start)
+            };
+            return self.invalid(
+                span.start,
+                &format!("only the fields {} in a {table}", known.join(", ")),
+                &format!("{field:?}{}", hint(&field, &known)),
+            );
         }
-        if key.is_empty() {
-            Err(self.error("a key (letters, digits, _ or -)"))
-        } else {
-            Ok(key)
+        if let Some(field) = what.strip_prefix("missing field ") {
+            let field = quoted(field).into_iter().next().unwrap_or_default();
+            let table = if written.starts_with('{') {
+                "source"
+            } else if written.starts_with('[') {
+                written
+            } else {
+                "table"
+            };
+            return self.invalid(
+                span.start,
+                &format!("a field {field} in this {table}"),
+                "none",
+            );
+        }
+        if what.starts_with("invalid type: ") && on_header {
+            // `[charger]` for `[[charger]]` or the reverse.
+            return self.invalid(header_offset, SECTIONS_EXPECTED, line.trim());
+        }
+        if let (Some(found), Some(expected)) = (
+            what.strip_prefix("invalid type: ")
+                .or_else(|| what.strip_prefix("invalid value: ")),
+            expected,
+        ) {
+            return self.invalid(
+                span.start,
+                &self.keyed(span.start, &serde_expected(expected)),
+                &serde_found(found),
+            );
+        }
+        if let (Some(length), Some(expected)) = (what.strip_prefix("invalid length "), expected) {
+            return self.invalid(
+                span.start,
+                &self.keyed(span.start, &serde_expected(expected)),
+                &format!("an array of {length} items"),
+            );
+        }
+        if what == "duplicate key" {
+            return self.invalid(
+                span.start,
+                "each key once per table",
+                &format!("{written:?} again"),
+            );
+        }
+        // A syntax error: toml's description and what it expected.
+        let expected = match expected {
+            Some(expected) if expected != "nothing" => format!("{expected} ({what})"),
+            _ => format!("valid TOML ({what})"),
+        };
+        if written.is_empty() {
+            let found = match self
+                .text
+                .get(span.start..)
+                .and_then(|rest| rest.chars().next())
+            {
+                None => "the end of the file".to_string(),
+                Some('\n' | '\r') => "the end of the line".to_string(),
+                Some(other) => format!("{:?}", other.to_string()),
+            };
+            return self.invalid(span.start, &expected, &found);
+        }
+        // toml may point inside a value (`.5` of `0.4.5`): show the whole of it.
+        let token = |c: char| !c.is_whitespace() && !"=,[]{}".contains(c);
+        let start = self
+            .text
+            .get(..span.start)
+            .map_or(span.start, |before| before.trim_end_matches(token).len());
+        let end = self.text.get(span.end..).map_or(span.end, |after| {
+            self.text.len() - after.trim_start_matches(token).len()
+        });
+        self.invalid(start, &expected, &format!("{:?}", self.written(start..end)))
+    }
+
+    /// `key: expected` when `offset` is on a `key = …` line, else just `expected`.
+    fn keyed(&self, offset: usize, expected: &str) -> String {
+        let (line_start, line) = self.line_of(offset);
+        // The last `key =` before the value, also inside an inline table (`{ url = 5`).
+        let key = line
+            .get(..offset.saturating_sub(line_start))
+            .and_then(|before| before.rsplit_once('='))
+            .and_then(|(left, _)| left.rsplit(['{', ',']).next())
+            .map(str::trim)
+            .filter(|key| {
+                !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+        match key {
+            Some(key) => format!("{key}: {expected}"),
+            None => expected.to_string(),
         }
     }
 
-    fn key_value(&mut self) -> Result<(String, Value), CatalogueError> {
-        let key = self.key()?;
-        self.skip_blanks();
-        self.expect('=', "\"=\" after the key")?;
-        self.skip_blanks();
-        let value = self.value()?;
-        Ok((key, value))
-    }
-
-    fn value(&mut self) -> Result<Value, CatalogueError> {
-        match self.peek() {
-            Some('"') => Ok(Value::Text(self.string()?)),
-            Some('[') => self.array(),
-            Some('{') => self.inline_table(),
-            Some(c) if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => self.number(),
-            Some('t') | Some('f') => {
-                let mut word = String::new();
-                let at = self.at();
-                while let Some(c) = self.peek().filter(char::is_ascii_alphabetic) {
-                    word.push(c);
-                    self.bump();
-                }
-                match word.as_str() {
-                    "true" => Ok(Value::Bool(true)),
-                    "false" => Ok(Value::Bool(false)),
-                    _ => Err(invalid(
-                        self.origin,
-                        at,
-                        "true or false",
-                        &format!("{word:?} (quote a string)"),
-                    )),
-                }
-            }
-            _ => Err(self
-                .error("a value (a \"string\", a number, true/false, [array] or {inline table})")),
-        }
-    }
-
-    fn string(&mut self) -> Result<String, CatalogueError> {
-        self.expect('"', "a string in double quotes")?;
-        let mut text = String::new();
-        loop {
-            match self.peek() {
-                None | Some('\n') => {
-                    return Err(self.error("a closing '\"' on the same line"));
-                }
-                Some('"') => {
-                    self.bump();
-                    return Ok(text);
-                }
-                Some('\\') => {
-                    self.bump();
-                    let escaped = match self.peek() {
-                        Some('"') => '"',
-                        Some('\\') => '\\',
-                        Some('n') => '\n',
-                        Some('t') => '\t',
-                        Some('u') => {
-                            self.bump();
-                            let at = self.at();
-                            let mut hex = String::new();
-                            for _ in 0..4 {
-                                if let Some(c) = self.peek().filter(char::is_ascii_hexdigit) {
-                                    hex.push(c);
-                                    self.bump();
-                                }
-                            }
-                            let decoded = u32::from_str_radix(&hex, 16)
-                                .ok()
-                                .filter(|_| hex.len() == 4)
-                                .and_then(char::from_u32);
-                            match decoded {
-                                Some(c) => {
-                                    text.push(c);
-                                    continue;
-                                }
-                                None => {
-                                    return Err(invalid(
-                                        self.origin,
-                                        at,
-                                        "four hex digits of a character after \\u",
-                                        &format!("{hex:?}"),
-                                    ))
-                                }
-                            }
-                        }
-                        _ => return Err(self.error("an escape: \\\" \\\\ \\n \\t or \\uXXXX")),
-                    };
-                    self.bump();
-                    text.push(escaped);
-                }
-                Some(c) => {
-                    text.push(c);
-                    self.bump();
-                }
-            }
-        }
-    }
-
-    fn number(&mut self) -> Result<Value, CatalogueError> {
-        let at = self.at();
-        let mut written = String::new();
-        while let Some(c) = self
-            .peek()
-            .filter(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_' | 'e' | 'E'))
-        {
-            written.push(c);
-            self.bump();
-        }
-        let number: String = written.chars().filter(|&c| c != '_').collect();
-        if number
-            .parse::<f64>()
-            .map_or(true, |value| !value.is_finite())
-        {
-            return Err(invalid(
-                self.origin,
-                at,
-                "a number (e.g. 20, 0.124, 2_363_000)",
-                &format!("{written:?}"),
+    fn text_field(&self, key: &str, value: &Spanned<String>) -> Result<String, CatalogueError> {
+        if value.get_ref().trim().is_empty() {
+            return Err(self.invalid(
+                value.span().start,
+                &format!("{key}: a non-empty string"),
+                &format!("the string {:?}", value.get_ref()),
             ));
         }
-        Ok(Value::Number(number))
-    }
-
-    fn array(&mut self) -> Result<Value, CatalogueError> {
-        self.expect('[', "\"[\"")?;
-        let mut items = Vec::new();
-        loop {
-            self.skip_space();
-            if self.peek() == Some(']') {
-                self.bump();
-                return Ok(Value::Array(items));
-            }
-            let at = self.at();
-            items.push((self.value()?, at));
-            self.skip_space();
-            match self.peek() {
-                Some(',') => {
-                    self.bump();
-                }
-                Some(']') => {}
-                _ => return Err(self.error("\",\" or \"]\" in the array")),
-            }
-        }
-    }
-
-    fn inline_table(&mut self) -> Result<Value, CatalogueError> {
-        self.expect('{', "\"{\"")?;
-        let mut table = Table::default();
-        self.skip_blanks();
-        if self.peek() == Some('}') {
-            self.bump();
-            return Ok(Value::Table(table));
-        }
-        loop {
-            self.skip_blanks();
-            let at = self.at();
-            let (key, value) = self.key_value()?;
-            push_entry(self.origin, &mut table, key, value, at)?;
-            self.skip_blanks();
-            match self.peek() {
-                Some(',') => {
-                    self.bump();
-                }
-                Some('}') => {
-                    self.bump();
-                    return Ok(Value::Table(table));
-                }
-                _ => return Err(self.error("\",\" or \"}\" in the inline table (one line)")),
-            }
-        }
-    }
-}
-
-fn push_entry(
-    origin: &str,
-    table: &mut Table,
-    key: String,
-    value: Value,
-    at: Position,
-) -> Result<(), CatalogueError> {
-    if let Some((_, _, first)) = table.entries.iter().find(|(known, _, _)| *known == key) {
-        return Err(invalid(
-            origin,
-            at,
-            &format!(
-                "each key once per table ({key:?} is already on line {})",
-                first.line
-            ),
-            &format!("{key:?} again"),
-        ));
-    }
-    table.entries.push((key, value, at));
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
-// From tables to entries.
-
-/// A section's fields, taken one by one; what is left over is an unknown field.
-struct Fields<'a> {
-    origin: &'a str,
-    what: String,
-    at: Position,
-    entries: Vec<(String, Value, Position)>,
-    known: &'static [&'static str],
-}
-
-impl<'a> Fields<'a> {
-    fn new(
-        origin: &'a str,
-        what: &str,
-        at: Position,
-        table: Table,
-        known: &'static [&'static str],
-    ) -> Self {
-        Fields {
-            origin,
-            what: what.to_string(),
-            at,
-            entries: table.entries,
-            known,
-        }
-    }
-
-    fn take(&mut self, key: &str, expected: &str) -> Result<(Value, Position), CatalogueError> {
-        match self.entries.iter().position(|(known, _, _)| known == key) {
-            Some(index) => {
-                let (_, value, at) = self.entries.remove(index);
-                Ok((value, at))
-            }
-            None => Err(invalid(
-                self.origin,
-                self.at,
-                &format!("a field {key} ({expected}) in this {}", self.what),
-                "none",
-            )),
-        }
-    }
-
-    fn wrong(&self, at: Position, key: &str, expected: &str, value: &Value) -> CatalogueError {
-        invalid(
-            self.origin,
-            at,
-            &format!("{key}: {expected}"),
-            &value.describe(),
-        )
-    }
-
-    fn text(&mut self, key: &str) -> Result<String, CatalogueError> {
-        let expected = "a non-empty string";
-        match self.take(key, expected)? {
-            (Value::Text(text), _) if !text.trim().is_empty() => Ok(text),
-            (value, at) => Err(self.wrong(at, key, expected, &value)),
-        }
+        Ok(value.get_ref().clone())
     }
 
     /// A string from a fixed vocabulary.
-    fn word(&mut self, key: &str, words: &[&str]) -> Result<String, CatalogueError> {
-        let expected = format!("one of {}", words.join(", "));
-        match self.take(key, &expected)? {
-            (Value::Text(text), _) if words.contains(&text.as_str()) => Ok(text),
-            (Value::Text(text), at) => {
-                let hint = did_you_mean(&text, words.iter().copied())
-                    .map(|word| format!(" (did you mean {word:?}?)"))
-                    .unwrap_or_default();
-                Err(invalid(
-                    self.origin,
-                    at,
-                    &format!("{key}: {expected}"),
-                    &format!("{text:?}{hint}"),
-                ))
-            }
-            (value, at) => Err(self.wrong(at, key, &expected, &value)),
+    fn word(
+        &self,
+        key: &str,
+        value: &Spanned<String>,
+        words: &[&str],
+    ) -> Result<String, CatalogueError> {
+        let word = value.get_ref();
+        if words.contains(&word.as_str()) {
+            return Ok(word.clone());
         }
+        Err(self.invalid(
+            value.span().start,
+            &format!("{key}: one of {}", words.join(", ")),
+            &format!("{word:?}{}", hint(word, words)),
+        ))
     }
 
     fn number(
-        &mut self,
+        &self,
         key: &str,
+        value: &Spanned<f64>,
         expected: &str,
         ok: impl Fn(f64) -> bool,
     ) -> Result<f64, CatalogueError> {
-        let (value, at) = self.take(key, expected)?;
-        number_of(&value)
-            .filter(|number| ok(*number))
-            .ok_or_else(|| self.wrong(at, key, expected, &value))
-    }
-
-    fn flag(&mut self, key: &str) -> Result<bool, CatalogueError> {
-        match self.take(key, "true or false")? {
-            (Value::Bool(flag), _) => Ok(flag),
-            (value, at) => Err(self.wrong(at, key, "true or false", &value)),
+        let number = *value.get_ref();
+        if number.is_finite() && ok(number) {
+            return Ok(number);
         }
+        Err(self.invalid(
+            value.span().start,
+            &format!("{key}: {expected}"),
+            &format!("the number {}", self.written(value.span())),
+        ))
     }
 
-    /// An amount of JPY ≥ 0, read from the number's text.
-    fn money(&mut self, key: &str) -> Result<Decimal, CatalogueError> {
-        let expected = "an amount of JPY ≥ 0 (e.g. 2_363_000)";
-        let (value, at) = self.take(key, expected)?;
-        match &value {
-            Value::Number(number) => Decimal::from_str(number)
-                .or_else(|_| Decimal::from_scientific(number))
-                .ok()
-                .filter(|amount| *amount >= Decimal::ZERO),
+    /// A value as written in the file.
+    fn written(&self, span: std::ops::Range<usize>) -> &str {
+        self.text.get(span).unwrap_or("").trim()
+    }
+
+    /// An amount of JPY ≥ 0: an integer as is, a float from its text in the file (underscores
+    /// removed), so that `1_500_000.50` is exactly 1500000.50, never rounded through a float.
+    fn money(&self, key: &str, value: &Spanned<toml::Value>) -> Result<Decimal, CatalogueError> {
+        let written = self.written(value.span());
+        let amount = match value.get_ref() {
+            toml::Value::Integer(integer) => Some(Decimal::from(*integer)),
+            toml::Value::Float(_) => {
+                let digits: String = written.chars().filter(|&c| c != '_').collect();
+                Decimal::from_str(&digits)
+                    .or_else(|_| Decimal::from_scientific(&digits))
+                    .ok()
+            }
             _ => None,
-        }
-        .ok_or_else(|| self.wrong(at, key, expected, &value))
+        };
+        amount
+            .filter(|amount| *amount >= Decimal::ZERO)
+            .ok_or_else(|| {
+                let found = match value.get_ref() {
+                    toml::Value::Integer(_) | toml::Value::Float(_) => {
+                        format!("the number {written}")
+                    }
+                    toml::Value::String(text) => format!("the string {text:?}"),
+                    other => format!("a {}", other.type_str()),
+                };
+                self.invalid(
+                    value.span().start,
+                    &format!("{key}: an amount of JPY ≥ 0 (e.g. 2_363_000)"),
+                    &found,
+                )
+            })
     }
 
-    fn sources(&mut self) -> Result<Vec<Source>, CatalogueError> {
-        let expected = "an array of at least one { url = \"https://…\", note = \"…\" }";
-        let (value, at) = self.take("sources", expected)?;
-        let Value::Array(items) = value else {
-            return Err(self.wrong(at, "sources", expected, &value));
-        };
-        if items.is_empty() {
-            return Err(self.wrong(at, "sources", expected, &Value::Array(items)));
+    fn sources(
+        &self,
+        sources: &Spanned<Vec<Spanned<SourceRecord>>>,
+    ) -> Result<Vec<Source>, CatalogueError> {
+        if sources.get_ref().is_empty() {
+            return Err(self.invalid(
+                sources.span().start,
+                "sources: an array of at least one { url = \"https://…\", note = \"…\" }",
+                "an array of 0 items",
+            ));
         }
-        let mut sources = Vec::with_capacity(items.len());
-        for (item, item_at) in items {
-            let Value::Table(table) = item else {
-                return Err(self.wrong(item_at, "sources", expected, &item));
-            };
-            let mut fields = Fields::new(self.origin, "source", item_at, table, &["url", "note"]);
-            let url = fields.text("url")?;
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(invalid(
-                    self.origin,
-                    item_at,
-                    "url: an address starting with https:// or http://",
-                    &format!("{url:?}"),
+        sources
+            .get_ref()
+            .iter()
+            .map(|source| {
+                let record = source.get_ref();
+                let url = self.text_field("url", &record.url)?;
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(self.invalid(
+                        record.url.span().start,
+                        "url: an address starting with https:// or http://",
+                        &format!("{url:?}"),
+                    ));
+                }
+                let note = self.text_field("note", &record.note)?;
+                Ok(Source { url, note })
+            })
+            .collect()
+    }
+
+    fn residuals(&self, pairs: &[Spanned<(f64, f64)>]) -> Result<Vec<(u32, f64)>, CatalogueError> {
+        let mut residuals: Vec<(u32, f64)> = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            let (years, share) = *pair.get_ref();
+            let valid = (years.fract() == 0.0 && (1.0..=100.0).contains(&years))
+                .then_some(years as u32)
+                .filter(|_| (0.0..=1.0).contains(&share))
+                .filter(|&years| residuals.last().is_none_or(|last| last.0 < years));
+            match valid {
+                Some(years) => residuals.push((years, share)),
+                None => {
+                    return Err(self.invalid(
+                        pair.span().start,
+                        "residual_share_after_years: an array of [years, share] pairs, years \
+                         increasing, 0 ≤ share ≤ 1 (e.g. [[5, 0.35], [8, 0.2]])",
+                        &format!("the pair {}", self.written(pair.span())),
+                    ))
+                }
+            }
+        }
+        Ok(residuals)
+    }
+
+    /// The first entry whose key (name or class) repeats an earlier one, case-insensitively.
+    fn repeat<T>(
+        &self,
+        entries: &[Spanned<T>],
+        kind: &str,
+        key: impl Fn(&T) -> &Spanned<String>,
+    ) -> Result<(), CatalogueError> {
+        for (index, entry) in entries.iter().enumerate() {
+            let name = key(entry.get_ref()).get_ref();
+            let first = entries.iter().take(index).find(|earlier| {
+                key(earlier.get_ref()).get_ref().to_lowercase() == name.to_lowercase()
+            });
+            if let Some(first) = first {
+                return Err(self.invalid(
+                    entry.span().start,
+                    &format!(
+                        "each {kind} once (the first is on line {})",
+                        self.position(first.span().start).line
+                    ),
+                    &format!("{kind} {name:?} again"),
                 ));
             }
-            let note = fields.text("note")?;
-            fields.finish()?;
-            sources.push(Source { url, note });
         }
-        Ok(sources)
+        Ok(())
     }
 
-    fn residuals(&mut self) -> Result<Vec<(u32, f64)>, CatalogueError> {
-        let key = "residual_share_after_years";
-        let expected = "an array of [years, share] pairs, years increasing, 0 ≤ share ≤ 1 \
-                        (e.g. [[5, 0.35], [8, 0.2]])";
-        let (value, at) = self.take(key, expected)?;
-        let Value::Array(items) = &value else {
-            return Err(self.wrong(at, key, expected, &value));
-        };
-        let mut pairs: Vec<(u32, f64)> = Vec::with_capacity(items.len());
-        for (item, item_at) in items {
-            let pair = match item {
-                Value::Array(pair) => match pair.as_slice() {
-                    [(years, _), (share, _)] => number_of(years)
-                        .filter(|years| years.fract() == 0.0 && *years >= 1.0 && *years <= 100.0)
-                        .zip(number_of(share).filter(|share| (0.0..=1.0).contains(share)))
-                        .and_then(|(years, share)| {
-                            u32::try_from(years as i64).ok().map(|years| (years, share))
-                        }),
-                    _ => None,
-                },
-                _ => None,
-            };
-            match pair {
-                Some(pair) if pairs.last().is_none_or(|last| last.0 < pair.0) => pairs.push(pair),
-                _ => return Err(self.wrong(*item_at, key, expected, item)),
-            }
-        }
-        Ok(pairs)
+    fn vehicle(&self, record: &Spanned<VehicleRecord>) -> Result<VehicleModel, CatalogueError> {
+        let record = record.get_ref();
+        Ok(VehicleModel {
+            name: self.text_field("name", &record.name)?,
+            maker: self.text_field("maker", &record.maker)?,
+            class: self.word("class", &record.class, &VEHICLE_CLASSES)?,
+            powertrain: self.word("powertrain", &record.powertrain, &POWERTRAINS)?,
+            battery_kwh: self.number(
+                "battery_kwh",
+                &record.battery_kwh,
+                "a battery capacity in kWh, > 0",
+                |kwh| kwh > 0.0,
+            )?,
+            chemistry: self.text_field("chemistry", &record.chemistry)?,
+            kwh_per_km: self.number(
+                "kwh_per_km",
+                &record.kwh_per_km,
+                "an energy use in kWh/km, > 0",
+                |use_| use_ > 0.0,
+            )?,
+            max_ac_kw: self.number(
+                "max_ac_kw",
+                &record.max_ac_kw,
+                "an AC charging limit in kW, ≥ 0",
+                |kw| kw >= 0.0,
+            )?,
+            max_dc_kw: self.number(
+                "max_dc_kw",
+                &record.max_dc_kw,
+                "a DC charging limit in kW, ≥ 0",
+                |kw| kw >= 0.0,
+            )?,
+            v2h: record.v2h,
+            v2g: record.v2g,
+            list_price: self.money("list_price", &record.list_price)?,
+            gross_weight_t: self.number(
+                "gross_weight_t",
+                &record.gross_weight_t,
+                "a gross weight in tonnes, > 0",
+                |t| t > 0.0,
+            )?,
+            sources: self.sources(&record.sources)?,
+        })
     }
 
-    /// No field left: anything left is unknown.
-    fn finish(self) -> Result<(), CatalogueError> {
-        match self.entries.first() {
-            None => Ok(()),
-            Some((key, _, at)) => {
-                let hint = did_you_mean(key, self.known.iter().copied())
-                    .map(|known| format!(" (did you mean {known:?}?)"))
-                    .unwrap_or_default();
-                Err(invalid(
-                    self.origin,
-                    *at,
-                    &format!(
-                        "only the fields {} in a {}",
-                        self.known.join(", "),
-                        self.what
-                    ),
-                    &format!("{key:?}{hint}"),
-                ))
-            }
-        }
+    fn charger(&self, record: &Spanned<ChargerRecord>) -> Result<ChargerModel, CatalogueError> {
+        let record = record.get_ref();
+        Ok(ChargerModel {
+            name: self.text_field("name", &record.name)?,
+            kind: self.word("kind", &record.kind, &CHARGER_KINDS)?,
+            max_kw: self.number(
+                "max_kw",
+                &record.max_kw,
+                "a power in kW, 0 < kW ≤ 350",
+                |kw| kw > 0.0 && kw <= 350.0,
+            )?,
+            dc: record.dc,
+            v2g: record.v2g,
+            efficiency: self.number(
+                "efficiency",
+                &record.efficiency,
+                "a fraction, 0 < η ≤ 1",
+                |eta| eta > 0.0 && eta <= 1.0,
+            )?,
+            equipment_price: self.money("equipment_price", &record.equipment_price)?,
+            works_price: self.money("works_price", &record.works_price)?,
+            sources: self.sources(&record.sources)?,
+        })
+    }
+
+    fn ice(&self, record: &Spanned<IceRecord>) -> Result<IceComparator, CatalogueError> {
+        let record = record.get_ref();
+        Ok(IceComparator {
+            class: self.word("class", &record.class, &VEHICLE_CLASSES)?,
+            name: self.text_field("name", &record.name)?,
+            fuel: self.word("fuel", &record.fuel, &FUELS)?,
+            litres_per_100km: self.number(
+                "litres_per_100km",
+                &record.litres_per_100km,
+                "a fuel use in L/100 km, > 0",
+                |l| l > 0.0,
+            )?,
+            price: self.money("price", &record.price)?,
+            maintenance_per_km: self.money("maintenance_per_km", &record.maintenance_per_km)?,
+            sources: self.sources(&record.sources)?,
+        })
+    }
+
+    fn class_costs(
+        &self,
+        record: &Spanned<ClassCostsRecord>,
+    ) -> Result<ClassCosts, CatalogueError> {
+        let record = record.get_ref();
+        Ok(ClassCosts {
+            class: self.word("class", &record.class, &VEHICLE_CLASSES)?,
+            ev_maintenance_per_km: self
+                .money("ev_maintenance_per_km", &record.ev_maintenance_per_km)?,
+            insurance_per_year: self.money("insurance_per_year", &record.insurance_per_year)?,
+            ev_annual_tax: self.money("ev_annual_tax", &record.ev_annual_tax)?,
+            ice_annual_tax: self.money("ice_annual_tax", &record.ice_annual_tax)?,
+            residual_share_after_years: self.residuals(&record.residual_share_after_years)?,
+            sources: self.sources(&record.sources)?,
+        })
+    }
+
+    fn factors(&self, record: &Spanned<FactorsRecord>) -> Result<EmissionFactors, CatalogueError> {
+        let record = record.get_ref();
+        let positive = |factor: f64| factor > 0.0;
+        Ok(EmissionFactors {
+            grid_kg_per_kwh: self.number(
+                "grid_kg_per_kwh",
+                &record.grid_kg_per_kwh,
+                "kg CO₂ per kWh, > 0",
+                positive,
+            )?,
+            diesel_kg_per_litre: self.number(
+                "diesel_kg_per_litre",
+                &record.diesel_kg_per_litre,
+                "kg CO₂ per litre, > 0",
+                positive,
+            )?,
+            petrol_kg_per_litre: self.number(
+                "petrol_kg_per_litre",
+                &record.petrol_kg_per_litre,
+                "kg CO₂ per litre, > 0",
+                positive,
+            )?,
+            sources: self.sources(&record.sources)?,
+        })
     }
 }
 
-fn number_of(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(number) => number
-            .parse::<f64>()
-            .ok()
-            .filter(|number| number.is_finite()),
-        _ => None,
+/// serde's name of what a field needs, in the catalogue's words.
+fn serde_expected(expected: &str) -> String {
+    match expected {
+        "f64" => "a number".to_string(),
+        "a boolean" => "true or false".to_string(),
+        "a sequence" => "an array".to_string(),
+        "a tuple of size 2" => "a [years, share] pair".to_string(),
+        other if other.starts_with("struct ") => "a table".to_string(),
+        other => other.to_string(),
     }
 }
 
-const VEHICLE_FIELDS: &[&str] = &[
-    "name",
-    "maker",
-    "class",
-    "powertrain",
-    "battery_kwh",
-    "chemistry",
-    "kwh_per_km",
-    "max_ac_kw",
-    "max_dc_kw",
-    "v2h",
-    "v2g",
-    "list_price",
-    "gross_weight_t",
-    "sources",
-];
-const CHARGER_FIELDS: &[&str] = &[
-    "name",
-    "kind",
-    "max_kw",
-    "dc",
-    "v2g",
-    "efficiency",
-    "equipment_price",
-    "works_price",
-    "sources",
-];
-const ICE_FIELDS: &[&str] = &[
-    "class",
-    "name",
-    "fuel",
-    "litres_per_100km",
-    "price",
-    "maintenance_per_km",
-    "sources",
-];
-const CLASS_COST_FIELDS: &[&str] = &[
-    "class",
-    "ev_maintenance_per_km",
-    "insurance_per_year",
-    "ev_annual_tax",
-    "ice_annual_tax",
-    "residual_share_after_years",
-    "sources",
-];
-const FACTOR_FIELDS: &[&str] = &[
-    "grid_kg_per_kwh",
-    "diesel_kg_per_litre",
-    "petrol_kg_per_litre",
-    "sources",
-];
-const SECTIONS: [&str; 5] = [
-    "vehicle",
-    "charger",
-    "ice",
-    "class_costs",
-    "emission_factors",
-];
-
-/// A catalogue file's contents, every section optional.
-struct Partial {
-    vehicles: Vec<VehicleModel>,
-    chargers: Vec<ChargerModel>,
-    ice: Vec<IceComparator>,
-    class_costs: Vec<ClassCosts>,
-    emission_factors: Option<EmissionFactors>,
-}
-
-fn parse_partial(text: &str, origin: &str) -> Result<Partial, CatalogueError> {
-    let sections = Parser::new(text, origin).document()?;
-    let mut partial = Partial {
-        vehicles: Vec::new(),
-        chargers: Vec::new(),
-        ice: Vec::new(),
-        class_costs: Vec::new(),
-        emission_factors: None,
-    };
-    // The position of each entry's key (name or class), to report a repeat.
-    let mut seen: Vec<(&'static str, String, Position)> = Vec::new();
-    for section in sections {
-        let wants_array = section.name != "emission_factors";
-        if !SECTIONS.contains(&section.name.as_str()) || section.array != wants_array {
-            let expected =
-                "[[vehicle]], [[charger]], [[ice]], [[class_costs]] or [emission_factors]";
-            let written = if section.array {
-                format!("[[{}]]", section.name)
-            } else {
-                format!("[{}]", section.name)
-            };
-            let hint = did_you_mean(&section.name, SECTIONS)
-                .map(|name| format!(" (did you mean {name:?}?)"))
-                .unwrap_or_default();
-            return Err(invalid(
-                origin,
-                section.at,
-                expected,
-                &format!("{written}{hint}"),
-            ));
-        }
-        let at = section.at;
-        let (kind, key) = match section.name.as_str() {
-            "vehicle" => {
-                let vehicle = vehicle_of(origin, at, section.table)?;
-                let key = vehicle.name.clone();
-                partial.vehicles.push(vehicle);
-                ("vehicle", key)
-            }
-            "charger" => {
-                let charger = charger_of(origin, at, section.table)?;
-                let key = charger.name.clone();
-                partial.chargers.push(charger);
-                ("charger", key)
-            }
-            "ice" => {
-                let ice = ice_of(origin, at, section.table)?;
-                let key = ice.class.clone();
-                partial.ice.push(ice);
-                ("ICE comparator for class", key)
-            }
-            "class_costs" => {
-                let costs = class_costs_of(origin, at, section.table)?;
-                let key = costs.class.clone();
-                partial.class_costs.push(costs);
-                ("class costs for class", key)
-            }
-            _ => {
-                partial.emission_factors = Some(factors_of(origin, at, section.table)?);
-                ("[emission_factors]", String::new())
-            }
-        };
-        if let Some((_, _, first)) = seen.iter().find(|(known_kind, known, _)| {
-            *known_kind == kind && known.to_lowercase() == key.to_lowercase()
-        }) {
-            let what = if key.is_empty() {
-                format!("one {kind} table")
-            } else {
-                format!("each {kind} once")
-            };
-            return Err(invalid(
-                origin,
-                at,
-                &format!("{what} (the first is on line {})", first.line),
-                &format!("{kind} {key:?} again"),
-            ));
-        }
-        seen.push((kind, key, at));
+/// serde's description of what the file holds (`string "6"`, `integer `5``, `map`).
+fn serde_found(found: &str) -> String {
+    match found {
+        "map" => "a table".to_string(),
+        "sequence" => "an array".to_string(),
+        other => format!("the {}", other.replace('`', "")),
     }
-    Ok(partial)
-}
-
-fn vehicle_of(origin: &str, at: Position, table: Table) -> Result<VehicleModel, CatalogueError> {
-    let mut fields = Fields::new(origin, "[[vehicle]]", at, table, VEHICLE_FIELDS);
-    let vehicle = VehicleModel {
-        name: fields.text("name")?,
-        maker: fields.text("maker")?,
-        class: fields.word("class", &VEHICLE_CLASSES)?,
-        powertrain: fields.word("powertrain", &POWERTRAINS)?,
-        battery_kwh: fields.number("battery_kwh", "a battery capacity in kWh, > 0", |kwh| {
-            kwh > 0.0
-        })?,
-        chemistry: fields.text("chemistry")?,
-        kwh_per_km: fields.number("kwh_per_km", "an energy use in kWh/km, > 0", |use_| {
-            use_ > 0.0
-        })?,
-        max_ac_kw: fields.number("max_ac_kw", "an AC charging limit in kW, ≥ 0", |kw| {
-            kw >= 0.0
-        })?,
-        max_dc_kw: fields.number("max_dc_kw", "a DC charging limit in kW, ≥ 0", |kw| {
-            kw >= 0.0
-        })?,
-        v2h: fields.flag("v2h")?,
-        v2g: fields.flag("v2g")?,
-        list_price: fields.money("list_price")?,
-        gross_weight_t: fields.number("gross_weight_t", "a gross weight in tonnes, > 0", |t| {
-            t > 0.0
-        })?,
-        sources: fields.sources()?,
-    };
-    fields.finish()?;
-    Ok(vehicle)
-}
-
-fn charger_of(origin: &str, at: Position, table: Table) -> Result<ChargerModel, CatalogueError> {
-    let mut fields = Fields::new(origin, "[[charger]]", at, table, CHARGER_FIELDS);
-    let charger = ChargerModel {
-        name: fields.text("name")?,
-        kind: fields.word("kind", &CHARGER_KINDS)?,
-        max_kw: fields.number("max_kw", "a power in kW, 0 < kW ≤ 350", |kw| {
-            kw > 0.0 && kw <= 350.0
-        })?,
-        dc: fields.flag("dc")?,
-        v2g: fields.flag("v2g")?,
-        efficiency: fields.number("efficiency", "a fraction, 0 < η ≤ 1", |eta| {
-            eta > 0.0 && eta <= 1.0
-        })?,
-        equipment_price: fields.money("equipment_price")?,
-        works_price: fields.money("works_price")?,
-        sources: fields.sources()?,
-    };
-    fields.finish()?;
-    Ok(charger)
-}
-
-fn ice_of(origin: &str, at: Position, table: Table) -> Result<IceComparator, CatalogueError> {
-    let mut fields = Fields::new(origin, "[[ice]]", at, table, ICE_FIELDS);
-    let ice = IceComparator {
-        class: fields.word("class", &VEHICLE_CLASSES)?,
-        name: fields.text("name")?,
-        fuel: fields.word("fuel", &FUELS)?,
-        litres_per_100km: fields.number(
-            "litres_per_100km",
-            "a fuel use in L/100 km, > 0",
-            |l| l > 0.0,
-        )?,
-        price: fields.money("price")?,
-        maintenance_per_km: fields.money("maintenance_per_km")?,
-        sources: fields.sources()?,
-    };
-    fields.finish()?;
-    Ok(ice)
-}
-
-fn class_costs_of(origin: &str, at: Position, table: Table) -> Result<ClassCosts, CatalogueError> {
-    let mut fields = Fields::new(origin, "[[class_costs]]", at, table, CLASS_COST_FIELDS);
-    let costs = ClassCosts {
-        class: fields.word("class", &VEHICLE_CLASSES)?,
-        ev_maintenance_per_km: fields.money("ev_maintenance_per_km")?,
-        insurance_per_year: fields.money("insurance_per_year")?,
-        ev_annual_tax: fields.money("ev_annual_tax")?,
-        ice_annual_tax: fields.money("ice_annual_tax")?,
-        residual_share_after_years: fields.residuals()?,
-        sources: fields.sources()?,
-    };
-    fields.finish()?;
-    Ok(costs)
-}
-
-fn factors_of(origin: &str, at: Position, table: Table) -> Result<EmissionFactors, CatalogueError> {
-    let mut fields = Fields::new(origin, "[emission_factors]", at, table, FACTOR_FIELDS);
-    let positive = |factor: f64| factor > 0.0;
-    let factors = EmissionFactors {
-        grid_kg_per_kwh: fields.number("grid_kg_per_kwh", "kg CO₂ per kWh, > 0", positive)?,
-        diesel_kg_per_litre: fields.number(
-            "diesel_kg_per_litre",
-            "kg CO₂ per litre, > 0",
-            positive,
-        )?,
-        petrol_kg_per_litre: fields.number(
-            "petrol_kg_per_litre",
-            "kg CO₂ per litre, > 0",
-            positive,
-        )?,
-        sources: fields.sources()?,
-    };
-    fields.finish()?;
-    Ok(factors)
 }
 
 impl fmt::Display for Source {
