@@ -64,7 +64,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     /// use voltlex_engine::goalseek::Memo;
     /// let memo: Memo<&str, i32> = Memo::new();
     /// assert_eq!(memo.get_or_try_insert_with("a", || Err("cannot")), Err("cannot"));
-    /// assert_eq!(memo.get_or_try_insert_with("a", || Ok(1)), Ok(1));
+    /// assert_eq!(memo.get_or_try_insert_with("a", || Ok::<_, &str>(1)), Ok(1));
     /// assert_eq!(memo.misses(), 2);
     /// ```
     ///
