@@ -121,8 +121,8 @@ fn a_loan_moves_the_net_purchase_into_annuities() {
     // 80 % of the 6,600,000 net purchase is borrowed: 1,320,000 leaves in year 0.
     close(years[0].total, 1_320_000.0);
     // 5,280,000 at 2 % over 3 years: 5,280,000 × 0.02 / (1 − 1.02⁻³) = 1,830,864.67 a year.
-    for year in 1..=3 {
-        close(years[year].financing, 1_830_864.67);
+    for year in &years[1..=3] {
+        close(year.financing, 1_830_864.67);
     }
     close(years[1].total, 593_000.0 + 1_830_864.67);
 }
