@@ -152,7 +152,7 @@ impl SiteAssetsAdded {
 /// let mut problem = V2gProblem::charge_only(charging);
 /// let battery = StationaryBattery { capacity_kwh: 20.0, power_kw: 10.0,
 ///     round_trip_efficiency: 1.0, min_soc_pct: 0.0, initial_soc_pct: 0.0,
-///     degradation_per_kwh: 0.0 };
+///     degradation_per_kwh: 0.5 };
 /// // 20 kW of PV at noon: 10 kW surplus, stored and used at 13:00.
 /// let added = add_to_problem(&mut problem, &[20.0, 0.0], Some(&battery)).unwrap();
 /// assert_eq!(added.battery_session, Some(0));
@@ -160,7 +160,7 @@ impl SiteAssetsAdded {
 /// let result = dispatch(&problem, Mode::Availability).unwrap();
 /// let (charge, discharge) = added.battery_flows(&result.plan).unwrap();
 /// assert!((charge[0] - 10.0).abs() < 1e-6 && (discharge[1] - 10.0).abs() < 1e-6);
-/// assert!(result.cost.total.abs() < 1e-6); // nothing bought
+/// assert!((result.cost.total - 5.0).abs() < 1e-6); // nothing bought; 10 kWh × 0.5 of wear
 /// ```
 ///
 /// # Errors

@@ -30,13 +30,14 @@ pub struct StationaryBattery {
     /// State of charge at the start of the horizon, % of capacity; the battery must end the
     /// horizon with this much again (so a day's plan cannot spend tomorrow's energy).
     pub initial_soc_pct: f64,
-    /// Wear cost of each battery-side kWh discharged (from [`crate::battery`]), currency/kWh.
+    /// Wear cost of each battery-side kWh discharged (from [`crate::battery`]), currency/kWh;
+    /// must be > 0 (see [`Self::validate`]).
     pub degradation_per_kwh: f64,
 }
 
 impl StationaryBattery {
-    /// Check the figures: capacity finite and > 0; power, wear finite and ≥ 0; round trip in
-    /// (0, 1]; states of charge in [0, 100] with the initial one at least the minimum.
+    /// Check the figures: capacity and wear finite and > 0; power finite and ≥ 0; round trip
+    /// in (0, 1]; states of charge in [0, 100] with the initial one at least the minimum.
     ///
     /// # Errors
     ///
@@ -82,11 +83,14 @@ impl StationaryBattery {
                 ),
             ));
         }
-        if !(self.degradation_per_kwh.is_finite() && self.degradation_per_kwh >= 0.0) {
+        // With no wear, free PV surplus could be burnt as losses by charging and discharging
+        // in the same slot at no cost: the optimum would not be unique, and the checker, which
+        // reads net power, would misread such a plan.
+        if !(self.degradation_per_kwh.is_finite() && self.degradation_per_kwh > 0.0) {
             return Err(bad(
                 "wear cost per kWh",
                 self.degradation_per_kwh,
-                "a finite number ≥ 0",
+                "a finite number > 0 (every battery wears; see docs/pv-storage.md)",
             ));
         }
         Ok(())
