@@ -307,7 +307,7 @@ fn threads_do_not_change_the_answer() {
             Row {
                 cost,
                 npv: ((i * 11) % 5) as f64,
-                payback: (i % 7 != 0).then(|| ((i * 13) % 9) as f64),
+                payback: (!i.is_multiple_of(7)).then(|| ((i * 13) % 9) as f64),
                 crossover: Some(((i * 5) % 8) as u32),
                 co2: ((i * 17) % 31) as f64,
                 bound_slack: (i % 4) as f64 * 7.0,
