@@ -23,6 +23,8 @@ pub struct RuleFile {
     pub contracts: Vec<ContractDecl>,
     /// Its `chemistry` blocks, in order.
     pub chemistries: Vec<ChemistryDecl>,
+    /// Its `subsidy` blocks, in order.
+    pub subsidies: Vec<SubsidyDecl>,
 }
 
 /// `tariff "name" { … }`.
@@ -489,4 +491,240 @@ pub struct ChemistryItem {
     pub keyword: Span,
     /// The whole statement.
     pub span: Span,
+}
+
+/// `subsidy "name" { … }`.
+///
+/// ```
+/// use voltlex_dsl::ast::{ItemClass, SubsidyItemKind};
+/// use voltlex_dsl::syntax::parse;
+/// let text = "subsidy \"S\" { programme \"CEV\" national applies to charger amount 1000 JPY }";
+/// let file = parse(0, text).unwrap();
+/// let subsidy = &file.subsidies[0];
+/// assert_eq!(subsidy.name.value, "S");
+/// let SubsidyItemKind::AppliesTo { item, .. } = &subsidy.items[1].kind else { panic!() };
+/// assert_eq!(item.value, ItemClass::Charger);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubsidyDecl {
+    /// The quoted name.
+    pub name: Spanned<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// Its statements in order.
+    pub items: Vec<SubsidyItem>,
+}
+
+/// A statement of a subsidy with the span of its leading words and of the whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubsidyItem {
+    /// What it says.
+    pub kind: SubsidyItemKind,
+    /// The leading keywords (`applies to`).
+    pub keyword: Span,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// The level of government a programme belongs to, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelWord {
+    /// `national`
+    National,
+    /// `local`
+    Local,
+}
+
+/// What a subsidy pays for, as written after `applies to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemClass {
+    /// `vehicle`
+    Vehicle,
+    /// `charger`
+    Charger,
+    /// `battery` (stationary storage)
+    Battery,
+    /// `pv`
+    Pv,
+}
+
+/// One statement of a subsidy, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubsidyItemKind {
+    /// `programme "CEV" national`
+    Programme {
+        /// The programme's name.
+        name: Spanned<String>,
+        /// `national` or `local`.
+        level: Spanned<LevelWord>,
+    },
+    /// `applies to charger [where CONDITION]`
+    AppliesTo {
+        /// The kind of item.
+        item: Spanned<ItemClass>,
+        /// The eligibility condition.
+        condition: Option<Condition>,
+    },
+    /// `amount MONEY-EXPRESSION`
+    Amount(MoneyExpr),
+    /// `window DATE..DATE`
+    Window {
+        /// First day (as written).
+        start: Spanned<String>,
+        /// Last day (as written).
+        end: Spanned<String>,
+    },
+    /// `excludes "name", …`
+    Excludes(Vec<Spanned<String>>),
+    /// `round down to 1000 JPY`
+    Round(RoundingSpec),
+    /// An unrecognised statement.
+    Unknown(Spanned<String>),
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareWord {
+    /// `==`
+    Equal,
+    /// `!=`
+    NotEqual,
+    /// `<`
+    Less,
+    /// `<=`
+    LessOrEqual,
+    /// `>`
+    Greater,
+    /// `>=`
+    GreaterOrEqual,
+}
+
+/// The right-hand side of a comparison, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConditionValue {
+    /// `50 kW`, `8400000 JPY`
+    Quantity(Quantity),
+    /// A number without a unit.
+    Number(Spanned<String>),
+    /// `"normal"`
+    Text(Spanned<String>),
+    /// `true` / `false`
+    Flag(Spanned<bool>),
+}
+
+/// An eligibility condition, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// `A or B or …`
+    Any(Vec<Condition>, Span),
+    /// `A and B and …`
+    All(Vec<Condition>, Span),
+    /// `not A`
+    Not(Box<Condition>, Span),
+    /// `attribute OP value`
+    Compare {
+        /// The attribute.
+        attribute: Spanned<String>,
+        /// The operator.
+        op: Spanned<CompareWord>,
+        /// The value compared with.
+        value: ConditionValue,
+    },
+    /// A flag attribute on its own (`v2g`): true when the flag is set.
+    Flag(Spanned<String>),
+}
+
+impl Condition {
+    /// Where the condition is written.
+    pub fn span(&self) -> Span {
+        match self {
+            Condition::Any(_, span) | Condition::All(_, span) | Condition::Not(_, span) => *span,
+            Condition::Compare {
+                attribute, value, ..
+            } => {
+                let end = match value {
+                    ConditionValue::Quantity(q) => q.span.end,
+                    ConditionValue::Number(n) | ConditionValue::Text(n) => n.span.end,
+                    ConditionValue::Flag(f) => f.span.end,
+                };
+                Span {
+                    end,
+                    ..attribute.span
+                }
+            }
+            Condition::Flag(attribute) => attribute.span,
+        }
+    }
+}
+
+/// An arithmetic operator of an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyOp {
+    /// `+`
+    Add,
+    /// `-`
+    Subtract,
+    /// `*`
+    Multiply,
+}
+
+/// `min` or `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyFunction {
+    /// `min(…)`
+    Min,
+    /// `max(…)`
+    Max,
+}
+
+/// The share of a `… of X` expression: `50%` or `2/3`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Share {
+    /// `50%` (any quantity; the checker wants a percentage).
+    Percent(Quantity),
+    /// `2/3`
+    Fraction(Spanned<String>),
+}
+
+/// An amount expression, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoneyExpr {
+    /// What it says.
+    pub kind: MoneyExprKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// The forms of an amount expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyExprKind {
+    /// `A + B`, `A - B`, `A * B`
+    Binary {
+        /// The operator.
+        op: Spanned<MoneyOp>,
+        /// Left operand.
+        left: Box<MoneyExpr>,
+        /// Right operand.
+        right: Box<MoneyExpr>,
+    },
+    /// `min(A, B, …)`, `max(A, B, …)`
+    Call {
+        /// The function.
+        function: Spanned<MoneyFunction>,
+        /// Its arguments.
+        arguments: Vec<MoneyExpr>,
+    },
+    /// `50% of X`, `2/3 of X`
+    ShareOf {
+        /// The share.
+        share: Share,
+        /// What it is a share of.
+        of: Box<MoneyExpr>,
+    },
+    /// `350000 JPY`, `60000 JPY per kW`
+    Quantity(Quantity),
+    /// A number without a unit.
+    Number(Spanned<String>),
+    /// An attribute of the item, or `awarded`.
+    Attribute(Spanned<String>),
 }

@@ -280,9 +280,22 @@ pub mod codes {
     /// Warning: an index the rules read that no golden test of the package provides.
     pub const INDEX_NEVER_PROVIDED: &str = "W0603";
 
+    /// An attribute a subsidy's item kind does not have.
+    pub const UNKNOWN_ATTRIBUTE: &str = "E0801";
+    /// A subsidy condition compares values of different kinds.
+    pub const CONDITION_TYPE: &str = "E0802";
+    /// A subsidy amount does not compute to money.
+    pub const AMOUNT_TYPE: &str = "E0803";
+    /// `excludes` names no subsidy of the package.
+    pub const UNKNOWN_SUBSIDY: &str = "E0804";
+    /// A subsidy window ends before it starts.
+    pub const BAD_WINDOW: &str = "E0805";
+    /// A text attribute compared with a value it never takes.
+    pub const UNKNOWN_VALUE: &str = "E0806";
+
     /// Every code with its title and explanation.
     pub const ALL: &[(&str, &str, &str)] = &[
-        (SYNTAX, "syntax error", "The text does not follow the grammar of .vlx files. The message says what the parser expected at that point and what it found. A file holds `tariff`, `contract aggregator` and `chemistry` blocks. Statements start with a keyword (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round in a tariff; markets, minimum bid, share, fee, … in a contract; cycle life, end of life, … in a chemistry); values are a number and a unit (`16.56 JPY/kWh`); dates are YYYY-MM-DD."),
+        (SYNTAX, "syntax error", "The text does not follow the grammar of .vlx files. The message says what the parser expected at that point and what it found. A file holds `tariff`, `contract aggregator`, `chemistry` and `subsidy` blocks. Statements start with a keyword (currency, calendar, interval, season, periods, demand, energy, adjustment, surcharge, fixed, minimum, tax, round in a tariff; markets, minimum bid, share, fee, … in a contract; cycle life, end of life, … in a chemistry); values are a number and a unit (`16.56 JPY/kWh`); dates are YYYY-MM-DD."),
         (UNKNOWN_ITEM, "unknown statement", "A statement starts with a word the language does not know in this place. Check the spelling; the help line suggests the closest keyword."),
         (UNKNOWN_UNIT, "unknown unit", "Units are JPY, USD, kW, kWh, %, min, month (or months), and their ratios such as JPY/kWh or `JPY/kW per month`. Units are case-sensitive: kWh, not kwh."),
         (WRONG_UNIT, "wrong unit", "The quantity has a valid unit, but not the one this place needs: an energy price must be money per kWh, a demand charge money per kW per month, an interval minutes, a lag months. The label says what was expected."),
@@ -304,14 +317,14 @@ pub mod codes {
         (BAD_MONTH, "bad month", "Months in season ranges are Jan, Feb, Mar, Apr, May, Jun, Jul, Aug, Sep, Oct, Nov, Dec, or MM-DD dates."),
         (BAD_TIME_ZONE, "bad time zone", "Time zones are IANA names such as Asia/Tokyo or America/Los_Angeles."),
         (DUPLICATE, "given twice", "This statement may appear once in its block; the label points to the first one. (In a `contract aggregator`, only `fee` may be given more than once.)"),
-        (MISSING, "missing statement", "The tariff or block lacks a statement it needs, for example a currency, a demand charge or subscription in a demand block, an index for an adjustment, `markets` or `share` in a `contract aggregator`, or `cycle life` in a chemistry that is not `based on` a preset."),
+        (MISSING, "missing statement", "The tariff or block lacks a statement it needs, for example a currency, a demand charge or subscription in a demand block, an index for an adjustment, `markets` or `share` in a `contract aggregator`, `cycle life` in a chemistry that is not `based on` a preset, or `programme`, `applies to` or `amount` in a subsidy."),
         (ENERGY_KEYS, "energy prices do not match seasons or periods", "Energy prices given per key must name all the tariff's periods (or all its seasons) and nothing else, so that every kWh has exactly one price."),
         (TIER_ORDER, "bad tiers", "Tier limits must increase, and the last tier must be `rest at PRICE`."),
         (CONFLICT, "contradictory clauses", "Two clauses cannot both hold, for example `per interval` pricing with a lag or an averaging window, or a contract demand rule with a subscription."),
         (DEMAND_HOLIDAY, "inconsistent demand-charge holiday", "Phase-in steps must start on or after the `waived until` date, be in increasing date order, and lie between 0 % and 100 %."),
         (PACKAGE, "package problem", "package.toml must have name, version, valid_from and valid_until (YYYY-MM-DD, valid_from before valid_until), and name .vlx files that exist."),
         (DUPLICATE_TARIFF, "tariff name used twice", "Tariffs are selected by name (`voltlex bill --tariff NAME`), so a package cannot hold two tariffs with the same name."),
-        (DUPLICATE_NAME, "contract or chemistry name used twice", "Aggregator contracts and chemistries are looked up by name, so a package cannot hold two `contract aggregator` blocks, or two `chemistry` blocks, with the same name. A contract and a chemistry (or a tariff) may share a name: they are different kinds of item."),
+        (DUPLICATE_NAME, "contract, chemistry or subsidy name used twice", "Aggregator contracts, chemistries and subsidies are looked up by name, so a package cannot hold two `contract aggregator` blocks, two `chemistry` blocks or two `subsidy` blocks with the same name. A contract and a chemistry (or a tariff, or a subsidy) may share a name: they are different kinds of item."),
         (SCRIPT, "script does not compile", "A `computed` line's rhai script has a syntax error; the label gives the script's line and column. Scripts see an `input` map and return `quantity(value, \"UNIT\")` in the declared unit; see docs/scripts.md."),
         (PLUGIN, "plugin cannot be used", "A `computed` line's wasm module is not valid, imports something (plugins may import nothing: no WASI, no host functions), or lacks the exports of the plugin ABI: `memory`, `voltlex_alloc(i32) -> i32` and the named function `(i32, i32) -> f64`. See docs/plugins.md."),
         (RESOURCE, "file cannot be loaded", "A script or plugin file named by a rule cannot be read. Paths are relative to the package folder and must stay inside it (no `..`, no absolute paths); rules checked from text alone cannot load files at all."),
@@ -320,6 +333,12 @@ pub mod codes {
         (SHARES, "revenue shares do not add up", "`share fleet P%, aggregator Q%` splits the gross market revenue between the fleet and the aggregator: both parties must be named once, and P + Q must be exactly 100 %. Each share lies between 0 % and 100 %."),
         (CYCLE_LIFE, "bad cycle-life curve", "`cycle life N at D% DoD, …` gives how many full cycles the battery lasts at each depth of discharge. It needs at least two points, each depth once, and fewer cycles at deeper discharge: the cycle count must fall strictly as the depth grows. Points may be written in any order; they are sorted by depth."),
         (UNKNOWN_PRESET, "unknown chemistry preset", "`based on \"NAME\"` takes the unspecified parameters of a chemistry from a preset. The presets are \"LFP\" (lithium iron phosphate) and \"NMC\" (nickel manganese cobalt), written in capitals."),
+        (UNKNOWN_ATTRIBUTE, "unknown attribute", "A subsidy's condition or amount names an attribute its item kind does not have. Vehicles have class, powertrain, battery (kWh), price, ice_price (JPY), gross_weight (t) and v2h (flag); chargers have type, power (kW), v2g and with_truck (flags), equipment_price and works_price (JPY); batteries have capacity (kWh), power (kW) and price; pv has capacity (kW) and price. Amounts may also use `awarded`, what earlier programmes already gave the item. See docs/language.md."),
+        (CONDITION_TYPE, "comparison of different kinds", "A subsidy condition compares an attribute with a value of another kind: a text attribute (class, powertrain, type) with a number, a flag (v2h, v2g, with_truck) with anything but true or false, or a number with a text. Texts and flags take only `==` and `!=`; a flag may stand alone (`where v2g`, `where not v2g`)."),
+        (AMOUNT_TYPE, "amount is not money", "A subsidy amount must compute to money (JPY). Money adds to and subtracts from money; a price per unit times a quantity of that unit is money (`60000 JPY per kW * power`); a plain number scales money; `50% of X` and `2/3 of X` take a share of money; min and max take values of one kind. Texts and flags cannot enter an amount."),
+        (UNKNOWN_SUBSIDY, "excluded subsidy not found", "`excludes \"NAME\"` names a subsidy that, when it already paid for the item, rules this one out. The name must be a subsidy of the same package (an error rather than a warning: a misspelt name would silently let both subsidies pay), and not the subsidy itself."),
+        (BAD_WINDOW, "window ends before it starts", "`window FIRST..LAST` gives the first and the last day (both included) on which a purchase is eligible: LAST may not be before FIRST."),
+        (UNKNOWN_VALUE, "unknown attribute value", "A text attribute is compared with a value it never takes: class is one of kei-van, van, light-truck, truck, car; powertrain one of BEV, PHEV, FCV; a charger's type one of normal, fast, ultra-fast. Values are case-sensitive."),
         (UNUSED_PERIOD, "periods never used", "The tariff declares time-of-use periods but prices nothing by them (the energy price is flat or seasonal). Either the energy block should be keyed by the periods, or the periods block is left over."),
         (RATE_OUTLIER, "rate far from its siblings", "A price is more than 5 times above or below the median of its sibling prices (the other periods, seasons or tiers), or the value before it in a timeline. That is usually a misplaced decimal point (195.1 for 19.51) or a wrong unit. A warning: if the figure is right, nothing needs to change."),
         (INDEX_NEVER_PROVIDED, "index never provided", "An adjustment or computed line reads an index that none of the package's golden tests (tests/*.toml) provides, so no test proves how it is billed. Add a golden bill with `[index]` giving the series."),

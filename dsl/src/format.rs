@@ -6,13 +6,14 @@
 //!   line and its `}` stands on a line of its own (also for an empty block); a block written
 //!   on one line is spread over one line per statement, and `;` separators are dropped;
 //! - tokens are separated by one space, except: none before `,`, none around `..`, none
-//!   between a number and `%` (`85%`); units are single tokens (`JPY/kWh`, `JPY/kW per month`);
+//!   between a number and `%` (`85%`), none inside parentheses or between `min`/`max` and
+//!   their `(`; units are single tokens (`JPY/kWh`, `JPY/kW per month`);
 //! - in a `periods` block the `=` signs line up; in an `energy { … }` block the first values
 //!   line up, right-aligned (`night       9.73 JPY/kWh` under `heavy_load 19.40 JPY/kWh`);
 //!   a column spans the whole block, blank lines and comments included;
 //! - blank lines as written, but at most one in a row, none after `{` or before `}`, none at
 //!   the start of the file, and always one between top-level items (tariffs, `contract
-//!   aggregator` and `chemistry` blocks); the file ends with one
+//!   aggregator`, `chemistry` and `subsidy` blocks); the file ends with one
 //!   newline (an empty file stays empty);
 //! - an adjustment written without braces (`adjustment fuel_cost index "x"`) gets them, so
 //!   each of its clauses has a line;
@@ -232,6 +233,12 @@ enum Kind {
     Percent,
     Comma,
     Range,
+    /// `min` / `max` before their `(`.
+    Call,
+    /// `(`
+    OpenParen,
+    /// `)`
+    CloseParen,
 }
 
 /// The file as a stream: tokens, braces, comments, and where statements begin and end.
@@ -302,7 +309,8 @@ fn is_token(pair: &Pair<Rule>) -> bool {
         | Rule::unknown_item
         | Rule::unknown_demand_item
         | Rule::unknown_aggregator_item
-        | Rule::unknown_chemistry_item => true,
+        | Rule::unknown_chemistry_item
+        | Rule::unknown_subsidy_item => true,
         // An empty block (`{ }`) has no inner pairs either, but it is punctuation.
         _ => pair.clone().into_inner().next().is_none() && !pair.as_str().starts_with('{'),
     }
@@ -458,6 +466,7 @@ impl<'a> Walker<'a> {
                 | Rule::unknown_demand_item
                 | Rule::unknown_aggregator_item
                 | Rule::unknown_chemistry_item
+                | Rule::unknown_subsidy_item
         ) {
             // It runs to the end of its line: not its trailing blanks.
             text = text.trim_end();
@@ -466,6 +475,7 @@ impl<'a> Walker<'a> {
             Rule::number => Kind::Number,
             Rule::comma => Kind::Comma,
             Rule::unit_path if text.starts_with('%') => Kind::Percent,
+            Rule::k_min | Rule::k_max => Kind::Call,
             _ => Kind::Word,
         };
         let pad = self.pads.get(&span.start()).copied().unwrap_or(0);
@@ -535,10 +545,22 @@ impl<'a> Walker<'a> {
                     self.push_token(",", Kind::Comma, 0);
                     i += 1;
                 }
+                b'(' | b')' => {
+                    self.events.append(&mut held);
+                    let (text, kind) = if byte == b'(' {
+                        ("(", Kind::OpenParen)
+                    } else {
+                        (")", Kind::CloseParen)
+                    };
+                    self.push_token(text, kind, 0);
+                    i += 1;
+                }
                 _ => {
                     // `=`, and whatever else a grammar rule may spell literally.
                     let stop = text[i..end]
-                        .find(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '#'))
+                        .find(|c: char| {
+                            c.is_ascii_whitespace() || matches!(c, ';' | '#' | '(' | ')')
+                        })
                         .map_or(end, |n| i + n.max(1));
                     self.events.append(&mut held);
                     self.push_token(&text[i..stop], Kind::Word, 0);
@@ -724,7 +746,13 @@ impl Printer {
 fn spacing(prev: Option<(Kind, usize)>, next: Kind) -> usize {
     let Some((prev, pad)) = prev else { return 0 };
     match (prev, next) {
-        (_, Kind::Comma) | (Kind::Range, _) | (_, Kind::Range) | (Kind::Number, Kind::Percent) => 0,
+        (_, Kind::Comma)
+        | (Kind::Range, _)
+        | (_, Kind::Range)
+        | (Kind::Number, Kind::Percent)
+        | (Kind::Call, Kind::OpenParen)
+        | (Kind::OpenParen, _)
+        | (_, Kind::CloseParen) => 0,
         _ => 1 + pad,
     }
 }

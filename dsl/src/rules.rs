@@ -196,6 +196,9 @@ pub struct CompiledRules {
     /// `chemistry` blocks (custom battery chemistries), in source order.
     #[serde(default)]
     pub chemistries: Vec<ChemistryRule>,
+    /// `subsidy` blocks, in source order (the engine stacks national before local).
+    #[serde(default)]
+    pub subsidies: Vec<SubsidyRule>,
 }
 
 impl CompiledRules {
@@ -216,6 +219,20 @@ impl CompiledRules {
         self.chemistries
             .iter()
             .find(|chemistry| chemistry.name == name)
+    }
+
+    /// The subsidy with this exact name.
+    ///
+    /// ```
+    /// let compilation = voltlex_dsl::package::compile_text(
+    ///     "s.vlx",
+    ///     "subsidy \"S\" { programme \"P\" national applies to pv amount 1000 JPY }",
+    /// );
+    /// assert!(compilation.rules.subsidy("S").is_some());
+    /// assert!(compilation.rules.subsidy("T").is_none());
+    /// ```
+    pub fn subsidy(&self, name: &str) -> Option<&SubsidyRule> {
+        self.subsidies.iter().find(|subsidy| subsidy.name == name)
     }
 }
 
@@ -993,4 +1010,423 @@ pub struct ChemistryRule {
     pub calendar_exponent: Option<f64>,
     /// Pack replacement cost per kWh of capacity.
     pub replacement_cost_per_kwh: Option<Decimal>,
+}
+
+/// What a subsidy pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SubsidyItemKind {
+    /// A vehicle.
+    Vehicle,
+    /// A charger (equipment and its installation works).
+    Charger,
+    /// Stationary battery storage.
+    Battery,
+    /// Solar panels.
+    Pv,
+}
+
+impl SubsidyItemKind {
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: [SubsidyItemKind; 4] = [
+        SubsidyItemKind::Vehicle,
+        SubsidyItemKind::Charger,
+        SubsidyItemKind::Battery,
+        SubsidyItemKind::Pv,
+    ];
+
+    /// The word the language uses (`applies to charger`).
+    pub fn word(self) -> &'static str {
+        match self {
+            SubsidyItemKind::Vehicle => "vehicle",
+            SubsidyItemKind::Charger => "charger",
+            SubsidyItemKind::Battery => "battery",
+            SubsidyItemKind::Pv => "pv",
+        }
+    }
+
+    /// The kind a word names (`"charger"`), if any.
+    pub fn from_word(word: &str) -> Option<SubsidyItemKind> {
+        SubsidyItemKind::ALL.into_iter().find(|k| k.word() == word)
+    }
+
+    /// The attributes an item of this kind may have: name, type and meaning.
+    ///
+    /// ```
+    /// use voltlex_dsl::rules::{AttributeType, SubsidyItemKind};
+    /// let power = SubsidyItemKind::Charger.attribute("power").unwrap();
+    /// assert_eq!(power.kind, AttributeType::Power);
+    /// assert!(SubsidyItemKind::Charger.attribute("battery").is_none());
+    /// ```
+    pub fn attributes(self) -> &'static [AttributeSpec] {
+        match self {
+            SubsidyItemKind::Vehicle => VEHICLE_ATTRIBUTES,
+            SubsidyItemKind::Charger => CHARGER_ATTRIBUTES,
+            SubsidyItemKind::Battery => BATTERY_ATTRIBUTES,
+            SubsidyItemKind::Pv => PV_ATTRIBUTES,
+        }
+    }
+
+    /// The attribute of this name, if the kind has it.
+    pub fn attribute(self, name: &str) -> Option<&'static AttributeSpec> {
+        self.attributes().iter().find(|a| a.name == name)
+    }
+
+    /// The attributes whose sum is the item's cost (what subsidies together may not exceed):
+    /// `price`, or for a charger `equipment_price` + `works_price`.
+    pub fn cost_attributes(self) -> &'static [&'static str] {
+        match self {
+            SubsidyItemKind::Charger => &["equipment_price", "works_price"],
+            _ => &["price"],
+        }
+    }
+}
+
+impl fmt::Display for SubsidyItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// What an attribute holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttributeType {
+    /// One of a few texts (`values`).
+    Text,
+    /// Yes or no.
+    Flag,
+    /// Money (JPY), before tax.
+    Money,
+    /// kW.
+    Power,
+    /// kWh.
+    Energy,
+    /// Tonnes.
+    Mass,
+}
+
+impl AttributeType {
+    /// The unit a quantity compared with it is written in (`None` for text and flags).
+    pub fn unit(self) -> Option<&'static str> {
+        match self {
+            AttributeType::Text | AttributeType::Flag => None,
+            AttributeType::Money => Some("JPY"),
+            AttributeType::Power => Some("kW"),
+            AttributeType::Energy => Some("kWh"),
+            AttributeType::Mass => Some("t"),
+        }
+    }
+}
+
+/// One known attribute of an item kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttributeSpec {
+    /// Its name in rules (`equipment_price`).
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: AttributeType,
+    /// For a text: the values it may take.
+    pub values: &'static [&'static str],
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+const fn attribute(
+    name: &'static str,
+    kind: AttributeType,
+    values: &'static [&'static str],
+    meaning: &'static str,
+) -> AttributeSpec {
+    AttributeSpec {
+        name,
+        kind,
+        values,
+        meaning,
+    }
+}
+
+const VEHICLE_ATTRIBUTES: &[AttributeSpec] = &[
+    attribute(
+        "class",
+        AttributeType::Text,
+        &["kei-van", "van", "light-truck", "truck", "car"],
+        "vehicle class",
+    ),
+    attribute(
+        "powertrain",
+        AttributeType::Text,
+        &["BEV", "PHEV", "FCV"],
+        "powertrain",
+    ),
+    attribute(
+        "battery",
+        AttributeType::Energy,
+        &[],
+        "usable battery capacity, kWh",
+    ),
+    attribute(
+        "price",
+        AttributeType::Money,
+        &[],
+        "purchase price before tax, JPY",
+    ),
+    attribute(
+        "ice_price",
+        AttributeType::Money,
+        &[],
+        "price of the comparable diesel or petrol vehicle before tax, JPY",
+    ),
+    attribute(
+        "gross_weight",
+        AttributeType::Mass,
+        &[],
+        "gross vehicle weight, t",
+    ),
+    attribute(
+        "v2h",
+        AttributeType::Flag,
+        &[],
+        "can supply a building (V2H/V2B)",
+    ),
+];
+const CHARGER_ATTRIBUTES: &[AttributeSpec] = &[
+    attribute(
+        "type",
+        AttributeType::Text,
+        &["normal", "fast", "ultra-fast"],
+        "charger type",
+    ),
+    attribute("power", AttributeType::Power, &[], "rated output, kW"),
+    attribute("v2g", AttributeType::Flag, &[], "bidirectional (V2G/V2H)"),
+    attribute(
+        "with_truck",
+        AttributeType::Flag,
+        &[],
+        "installed together with trucks bought under the same programme (LEVO)",
+    ),
+    attribute(
+        "equipment_price",
+        AttributeType::Money,
+        &[],
+        "price of the charger itself before tax, JPY",
+    ),
+    attribute(
+        "works_price",
+        AttributeType::Money,
+        &[],
+        "installation works before tax, JPY",
+    ),
+];
+const BATTERY_ATTRIBUTES: &[AttributeSpec] = &[
+    attribute(
+        "capacity",
+        AttributeType::Energy,
+        &[],
+        "usable capacity, kWh",
+    ),
+    attribute("power", AttributeType::Power, &[], "rated power, kW"),
+    attribute(
+        "price",
+        AttributeType::Money,
+        &[],
+        "price installed, before tax, JPY",
+    ),
+];
+const PV_ATTRIBUTES: &[AttributeSpec] = &[
+    attribute("capacity", AttributeType::Power, &[], "peak output, kW"),
+    attribute(
+        "price",
+        AttributeType::Money,
+        &[],
+        "price installed, before tax, JPY",
+    ),
+];
+
+/// The name amounts use for what earlier programmes already awarded the same item.
+pub const AWARDED: &str = "awarded";
+
+/// National programmes are applied before local ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ProgrammeLevel {
+    /// A national programme.
+    National,
+    /// A prefecture's or city's programme.
+    Local,
+}
+
+/// A `subsidy` block: which items it pays for and how much.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubsidyRule {
+    /// The subsidy's name as written.
+    pub name: String,
+    /// Where the block starts.
+    pub origin: RuleRef,
+    /// The programme it belongs to.
+    pub programme: String,
+    /// National or local.
+    pub level: ProgrammeLevel,
+    /// What it pays for.
+    pub applies_to: SubsidyItemKind,
+    /// Who is eligible (`None`: every item of the kind).
+    pub condition: Option<SubsidyCondition>,
+    /// Where `applies to` is written.
+    pub condition_origin: RuleRef,
+    /// How much, per item.
+    pub amount: AmountExpr,
+    /// The amount as written (for traces).
+    pub amount_text: String,
+    /// Where `amount` is written.
+    pub amount_origin: RuleRef,
+    /// First and last day (inclusive) a purchase is eligible; `None`: always.
+    pub window: Option<(NaiveDate, NaiveDate)>,
+    /// Subsidies that, when they already paid for the item, rule this one out (checked to
+    /// name subsidies of the same compilation).
+    pub excludes: Vec<String>,
+    /// How the amount is rounded (default: down to 1 JPY).
+    pub rounding: Rounding,
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CompareOp {
+    /// `==`
+    Equal,
+    /// `!=`
+    NotEqual,
+    /// `<`
+    Less,
+    /// `<=`
+    LessOrEqual,
+    /// `>`
+    Greater,
+    /// `>=`
+    GreaterOrEqual,
+}
+
+impl CompareOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Equal => "==",
+            CompareOp::NotEqual => "!=",
+            CompareOp::Less => "<",
+            CompareOp::LessOrEqual => "<=",
+            CompareOp::Greater => ">",
+            CompareOp::GreaterOrEqual => ">=",
+        }
+    }
+
+    /// Whether `ordering` (of the attribute against the value) satisfies the operator.
+    ///
+    /// ```
+    /// use std::cmp::Ordering;
+    /// use voltlex_dsl::rules::CompareOp;
+    /// assert!(CompareOp::LessOrEqual.holds(Ordering::Equal));
+    /// assert!(!CompareOp::Greater.holds(Ordering::Equal));
+    /// ```
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CompareOp::Equal => ordering == Equal,
+            CompareOp::NotEqual => ordering != Equal,
+            CompareOp::Less => ordering == Less,
+            CompareOp::LessOrEqual => ordering != Greater,
+            CompareOp::Greater => ordering == Greater,
+            CompareOp::GreaterOrEqual => ordering != Less,
+        }
+    }
+}
+
+/// A value an attribute is compared with (checked against the attribute's type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CompareValue {
+    /// kW, kWh or t.
+    Number(f64),
+    /// JPY.
+    Money(Decimal),
+    /// A text.
+    Text(String),
+    /// A flag.
+    Flag(bool),
+}
+
+/// An eligibility condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SubsidyCondition {
+    /// Every one holds.
+    All(Vec<SubsidyCondition>),
+    /// At least one holds.
+    Any(Vec<SubsidyCondition>),
+    /// It does not hold.
+    Not(Box<SubsidyCondition>),
+    /// `attribute OP value`.
+    Compare {
+        /// The attribute.
+        attribute: String,
+        /// The operator.
+        op: CompareOp,
+        /// The value.
+        value: CompareValue,
+    },
+    /// A flag attribute is set.
+    Flag(String),
+}
+
+/// A money expression (per item), checked to come out in money.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AmountExpr {
+    /// A constant (money, money per unit, or a plain number).
+    Constant(Decimal),
+    /// An attribute of the item (money, kW, kWh or t).
+    Attribute(String),
+    /// What earlier subsidies awarded the same item.
+    Awarded,
+    /// `share of X` (`50%` is 0.5, `2/3` is 2/3).
+    ShareOf {
+        /// The share as written (`50%`, `2/3`), for traces.
+        share_text: String,
+        /// The share as a fraction.
+        share: Decimal,
+        /// Of what.
+        of: Box<AmountExpr>,
+    },
+    /// `A + B`.
+    Add(Box<AmountExpr>, Box<AmountExpr>),
+    /// `A - B`.
+    Subtract(Box<AmountExpr>, Box<AmountExpr>),
+    /// `A * B`.
+    Multiply(Box<AmountExpr>, Box<AmountExpr>),
+    /// The least of the values.
+    Min(Vec<AmountExpr>),
+    /// The greatest of the values.
+    Max(Vec<AmountExpr>),
+}
+
+impl AmountExpr {
+    /// The attributes the expression reads (`awarded` excluded), in order of first use.
+    pub fn attributes(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_attributes(&mut out);
+        out
+    }
+
+    fn collect_attributes<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            AmountExpr::Constant(_) | AmountExpr::Awarded => {}
+            AmountExpr::Attribute(name) => {
+                if !out.contains(&name.as_str()) {
+                    out.push(name);
+                }
+            }
+            AmountExpr::ShareOf { of, .. } => of.collect_attributes(out),
+            AmountExpr::Add(a, b) | AmountExpr::Subtract(a, b) | AmountExpr::Multiply(a, b) => {
+                a.collect_attributes(out);
+                b.collect_attributes(out);
+            }
+            AmountExpr::Min(items) | AmountExpr::Max(items) => {
+                for item in items {
+                    item.collect_attributes(out);
+                }
+            }
+        }
+    }
 }

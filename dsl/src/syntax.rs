@@ -39,12 +39,14 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
         tariffs: Vec::new(),
         contracts: Vec::new(),
         chemistries: Vec::new(),
+        subsidies: Vec::new(),
     };
     for pair in pairs.flat_map(Pair::into_inner) {
         match pair.as_rule() {
             Rule::tariff => rule_file.tariffs.push(walker.tariff(pair)),
             Rule::aggregator_contract => rule_file.contracts.push(walker.contract(pair)),
             Rule::chemistry => rule_file.chemistries.push(walker.chemistry(pair)),
+            Rule::subsidy => rule_file.subsidies.push(walker.subsidy(pair)),
             _ => {}
         }
     }
@@ -58,7 +60,19 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         EOI => "end of file",
         // Only the top level starts these: one expectation for all of them.
         file | tariff | k_tariff | aggregator_contract | k_contract_top | chemistry
-        | k_chemistry => "a block (`tariff`, `contract aggregator` or `chemistry`)",
+        | k_chemistry | subsidy | k_subsidy => "a block (`tariff`, `contract aggregator`, `chemistry` or `subsidy`)",
+        subsidy_item | unknown_subsidy_item => "a subsidy item (programme, applies to, amount, window, excludes, round)",
+        programme_level | k_national | k_local => "`national` or `local`",
+        item_class | k_charger | k_battery | k_pv => "an item (vehicle, charger, battery, pv)",
+        k_where => "`where`",
+        condition | cond_and | cond_not | cond_group | comparison | flag_test => "a condition (e.g. `power <= 50 kW`)",
+        attribute => "an attribute",
+        compare_op => "a comparison (==, !=, <, <=, >, >=)",
+        cond_value | k_true | k_false => "a value (a number with a unit, a quoted text, true or false)",
+        money_expr | money_term | call | share_of | money_group | k_min => "an amount (e.g. `min(350000 JPY, 50% of equipment_price)`)",
+        fraction => "a fraction (`2/3`)",
+        add_op | mul_op => "an operator (+, -, *)",
+        k_applies => "`applies to`",
         aggregator_item | unknown_aggregator_item => "a contract item (markets, minimum bid, minimum soc, share, fee, max cycles, penalty)",
         chemistry_item | unknown_chemistry_item => "a chemistry item (based on, cycle life, end of life, calendar loss, calendar exponent, replacement cost)",
         k_aggregator => "`aggregator`",
@@ -159,6 +173,14 @@ const CHEMISTRY_KEYWORDS: &[Rule] = &[
     Rule::k_calendar,
     Rule::k_replacement,
 ];
+const SUBSIDY_KEYWORDS: &[Rule] = &[
+    Rule::k_programme,
+    Rule::k_applies,
+    Rule::k_amount,
+    Rule::k_window,
+    Rule::k_excludes,
+    Rule::k_round,
+];
 const DEMAND_KEYWORDS: &[Rule] = &[
     Rule::k_interval,
     Rule::k_contract,
@@ -225,12 +247,14 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     let demand_level = !tariff_level && positives.contains(&Rule::k_charge);
     let aggregator_level = positives.contains(&Rule::k_markets);
     let chemistry_level = positives.contains(&Rule::k_based);
+    let subsidy_level = positives.contains(&Rule::k_programme);
     let mut expected: Vec<&str> = Vec::new();
     for &rule in &positives {
         let statement = (tariff_level && (TARIFF_KEYWORDS.contains(&rule) || rule == Rule::ident))
             || (demand_level && (DEMAND_KEYWORDS.contains(&rule) || rule == Rule::ident))
             || (aggregator_level && (AGGREGATOR_KEYWORDS.contains(&rule) || rule == Rule::ident))
-            || (chemistry_level && (CHEMISTRY_KEYWORDS.contains(&rule) || rule == Rule::ident));
+            || (chemistry_level && (CHEMISTRY_KEYWORDS.contains(&rule) || rule == Rule::ident))
+            || (subsidy_level && (SUBSIDY_KEYWORDS.contains(&rule) || rule == Rule::ident));
         if statement {
             continue;
         }
@@ -248,6 +272,8 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         describe_rule(Rule::unknown_aggregator_item)
     } else if chemistry_level {
         describe_rule(Rule::unknown_chemistry_item)
+    } else if subsidy_level {
+        describe_rule(Rule::unknown_subsidy_item)
     } else {
         None
     };
@@ -321,7 +347,12 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         || positives.iter().any(|r| {
             matches!(
                 r,
-                Rule::EOI | Rule::file | Rule::tariff | Rule::aggregator_contract | Rule::chemistry
+                Rule::EOI
+                    | Rule::file
+                    | Rule::tariff
+                    | Rule::aggregator_contract
+                    | Rule::chemistry
+                    | Rule::subsidy
             )
         });
     let insert_at = insertion_point(text, offset).filter(|&at| {
@@ -387,7 +418,7 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     }
     // `contract` starts a top-level item only as `contract aggregator`.
     let after = text.get(offset + found.len()..).unwrap_or("");
-    let top_level_word = matches!(found, "tariff" | "chemistry")
+    let top_level_word = matches!(found, "tariff" | "chemistry" | "subsidy")
         || (found == "contract" && after.trim_start().starts_with("aggregator"));
     if (found.is_empty() && literals.contains(&"}")) || top_level_word {
         if let Some(open) = unclosed_brace(&text[..offset]) {
@@ -403,6 +434,7 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
                     "contract" => {
                         "a `contract aggregator` cannot start inside another block".to_string()
                     }
+                    "subsidy" => "a `subsidy` cannot start inside another block".to_string(),
                     _ => "a `chemistry` cannot start inside another block".to_string(),
                 };
             }
@@ -655,6 +687,248 @@ impl Walker {
             kind,
             keyword,
             span,
+        }
+    }
+
+    fn subsidy(&self, pair: Pair<Rule>) -> SubsidyDecl {
+        let span = self.span(&pair);
+        let mut inner = pair
+            .into_inner()
+            .skip_while(|p| p.as_rule() != Rule::string);
+        let name = self.string(inner.next().expect("subsidy has a name"));
+        let items = inner.map(|p| self.subsidy_item(p)).collect();
+        SubsidyDecl { name, span, items }
+    }
+
+    fn subsidy_item(&self, pair: Pair<Rule>) -> SubsidyItem {
+        let span = self.span(&pair);
+        let keyword = self.keywords_span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let find = |rule: Rule| parts.iter().find(|p| p.as_rule() == rule).cloned();
+        let kind = match rule {
+            Rule::programme_item => {
+                let level = find(Rule::programme_level).expect("level");
+                let word = level.into_inner().next().expect("level word");
+                SubsidyItemKind::Programme {
+                    name: self.string(find(Rule::string).expect("programme name")),
+                    level: Spanned {
+                        value: if word.as_rule() == Rule::k_national {
+                            LevelWord::National
+                        } else {
+                            LevelWord::Local
+                        },
+                        span: self.span(&word),
+                    },
+                }
+            }
+            Rule::applies_item => {
+                let class = find(Rule::item_class).expect("item class");
+                let word = class.into_inner().next().expect("item word");
+                let value = match word.as_rule() {
+                    Rule::k_vehicle => ItemClass::Vehicle,
+                    Rule::k_charger => ItemClass::Charger,
+                    Rule::k_battery => ItemClass::Battery,
+                    _ => ItemClass::Pv,
+                };
+                SubsidyItemKind::AppliesTo {
+                    item: Spanned {
+                        value,
+                        span: self.span(&word),
+                    },
+                    condition: find(Rule::condition).map(|c| self.condition(c)),
+                }
+            }
+            Rule::amount_item => {
+                SubsidyItemKind::Amount(self.money_expr(find(Rule::money_expr).expect("amount")))
+            }
+            Rule::window_item => {
+                let mut dates = parts.iter().filter(|p| p.as_rule() == Rule::date);
+                SubsidyItemKind::Window {
+                    start: self.text(dates.next().expect("start")),
+                    end: self.text(dates.next().expect("end")),
+                }
+            }
+            Rule::excludes_item => SubsidyItemKind::Excludes(
+                parts
+                    .iter()
+                    .filter(|p| p.as_rule() == Rule::string)
+                    .map(|p| self.string(p.clone()))
+                    .collect(),
+            ),
+            Rule::round_clause => {
+                SubsidyItemKind::Round(self.rounding(find(Rule::rounding).expect("rounding")))
+            }
+            Rule::unknown_subsidy_item => {
+                SubsidyItemKind::Unknown(self.text(parts.first().expect("unknown word")))
+            }
+            other => unreachable!("grammar rule {other:?} is not a subsidy item"),
+        };
+        SubsidyItem {
+            kind,
+            keyword,
+            span,
+        }
+    }
+
+    /// `condition`, `cond_and` and `cond_not` pairs (one alternative alone stays itself).
+    fn condition(&self, pair: Pair<Rule>) -> Condition {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<Pair<Rule>> = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::k_or | Rule::k_and))
+            .collect();
+        match rule {
+            Rule::condition | Rule::cond_and => {
+                let mut terms: Vec<Condition> =
+                    parts.into_iter().map(|p| self.condition(p)).collect();
+                if terms.len() == 1 {
+                    terms.pop().expect("one term")
+                } else if rule == Rule::condition {
+                    Condition::Any(terms, span)
+                } else {
+                    Condition::All(terms, span)
+                }
+            }
+            Rule::cond_not => {
+                let first = parts.first().cloned().expect("condition");
+                if first.as_rule() == Rule::k_not {
+                    let inner = parts.get(1).cloned().expect("negated condition");
+                    Condition::Not(Box::new(self.condition(inner)), span)
+                } else {
+                    self.condition(first)
+                }
+            }
+            Rule::cond_group => self.condition(parts.first().cloned().expect("grouped")),
+            Rule::flag_test => Condition::Flag(self.text(parts.first().expect("attribute"))),
+            Rule::comparison => {
+                let attribute = self.text(&parts[0]);
+                let op_text = parts[1].as_str();
+                let op = match op_text {
+                    "==" => CompareWord::Equal,
+                    "!=" => CompareWord::NotEqual,
+                    "<" => CompareWord::Less,
+                    "<=" => CompareWord::LessOrEqual,
+                    ">" => CompareWord::Greater,
+                    _ => CompareWord::GreaterOrEqual,
+                };
+                let value = parts[2].clone().into_inner().next().expect("value");
+                let value = match value.as_rule() {
+                    Rule::quantity => ConditionValue::Quantity(self.quantity(value)),
+                    Rule::number => ConditionValue::Number(self.text(&value)),
+                    Rule::string => ConditionValue::Text(self.string(value)),
+                    other => ConditionValue::Flag(Spanned {
+                        value: other == Rule::k_true,
+                        span: self.span(&value),
+                    }),
+                };
+                Condition::Compare {
+                    attribute,
+                    op: Spanned {
+                        value: op,
+                        span: self.span(&parts[1]),
+                    },
+                    value,
+                }
+            }
+            other => unreachable!("grammar rule {other:?} is not a condition"),
+        }
+    }
+
+    /// `money_expr`, `money_term` and the factors.
+    fn money_expr(&self, pair: Pair<Rule>) -> MoneyExpr {
+        // A call or a group ends with its `)`, which is no token of its own.
+        let span = if matches!(pair.as_rule(), Rule::call | Rule::money_group) {
+            self.raw_span(&pair)
+        } else {
+            self.span(&pair)
+        };
+        let rule = pair.as_rule();
+        match rule {
+            Rule::money_expr | Rule::money_term => {
+                let mut parts = pair.into_inner();
+                let mut left = self.money_expr(parts.next().expect("operand"));
+                while let Some(op) = parts.next() {
+                    let right = self.money_expr(parts.next().expect("right operand"));
+                    let value = match op.as_str() {
+                        "+" => MoneyOp::Add,
+                        "-" => MoneyOp::Subtract,
+                        _ => MoneyOp::Multiply,
+                    };
+                    let span = Span {
+                        end: right.span.end,
+                        ..left.span
+                    };
+                    left = MoneyExpr {
+                        kind: MoneyExprKind::Binary {
+                            op: Spanned {
+                                value,
+                                span: self.span(&op),
+                            },
+                            left: Box::new(left),
+                            right: Box::new(right),
+                        },
+                        span,
+                    };
+                }
+                left
+            }
+            Rule::call => {
+                let mut parts = pair.into_inner();
+                let name = parts.next().expect("function");
+                let function = Spanned {
+                    value: if name.as_rule() == Rule::k_min {
+                        MoneyFunction::Min
+                    } else {
+                        MoneyFunction::Max
+                    },
+                    span: self.span(&name),
+                };
+                let arguments = parts.map(|p| self.money_expr(p)).collect();
+                MoneyExpr {
+                    kind: MoneyExprKind::Call {
+                        function,
+                        arguments,
+                    },
+                    span,
+                }
+            }
+            Rule::share_of => {
+                let mut parts = pair.into_inner();
+                let share = parts.next().expect("share");
+                let share = if share.as_rule() == Rule::fraction {
+                    Share::Fraction(self.text(&share))
+                } else {
+                    Share::Percent(self.quantity(share))
+                };
+                parts.next(); // `of`
+                let of = self.money_expr(parts.next().expect("of what"));
+                MoneyExpr {
+                    kind: MoneyExprKind::ShareOf {
+                        share,
+                        of: Box::new(of),
+                    },
+                    span,
+                }
+            }
+            Rule::money_group => {
+                let inner = self.money_expr(pair.into_inner().next().expect("grouped"));
+                MoneyExpr { span, ..inner }
+            }
+            Rule::quantity => MoneyExpr {
+                kind: MoneyExprKind::Quantity(self.quantity(pair)),
+                span,
+            },
+            Rule::number => MoneyExpr {
+                kind: MoneyExprKind::Number(self.text(&pair)),
+                span,
+            },
+            Rule::attribute => MoneyExpr {
+                kind: MoneyExprKind::Attribute(self.text(&pair)),
+                span,
+            },
+            other => unreachable!("grammar rule {other:?} is not an amount"),
         }
     }
 

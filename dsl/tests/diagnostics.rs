@@ -214,6 +214,13 @@ cases! {
         cycle_life_not_decreasing => CYCLE_LIFE,
         unknown_preset => UNKNOWN_PRESET,
         duplicate_contract => DUPLICATE_NAME,
+        // Subsidies (more cases in tests/subsidies.rs)
+        subsidy_unknown_attribute => UNKNOWN_ATTRIBUTE,
+        subsidy_text_compared_with_number => CONDITION_TYPE,
+        subsidy_amount_not_money => AMOUNT_TYPE,
+        subsidy_excludes_unknown => UNKNOWN_SUBSIDY,
+        subsidy_window_backwards => BAD_WINDOW,
+        subsidy_unknown_value => UNKNOWN_VALUE,
     }
     packages {
         // E0204: timelines against the package's validity window

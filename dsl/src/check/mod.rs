@@ -7,6 +7,7 @@ mod chemistry;
 mod computed;
 mod contract;
 mod lints;
+mod subsidy;
 mod time;
 mod values;
 
@@ -199,6 +200,63 @@ pub fn check_files_with(
         }
         rules.chemistries.push(chemistry.rule);
     }
+    let mut subsidy_names: Vec<(String, Span)> = Vec::new();
+    let subsidy_decls: Vec<&ast::SubsidyDecl> = files.iter().flat_map(|f| &f.subsidies).collect();
+    for decl in &subsidy_decls {
+        if !first_of_name(&mut subsidy_names, &decl.name, "subsidy", &mut diagnostics) {
+            continue;
+        }
+        let mut checker = new_checker(Vec::new(), decl.name.span);
+        let subsidy = checker.subsidy(decl);
+        diagnostics.append(&mut checker.diagnostics);
+        // `excludes` names subsidies of the package (checked or not: one error is enough).
+        let mut excludes_ok = true;
+        for excluded in decl.items.iter().flat_map(|item| match &item.kind {
+            ast::SubsidyItemKind::Excludes(names) => names.as_slice(),
+            _ => &[],
+        }) {
+            let found = subsidy_decls.iter().any(|d| d.name.value == excluded.value);
+            if found && excluded.value != decl.name.value {
+                continue;
+            }
+            excludes_ok = false;
+            let diagnostic = if found {
+                Diagnostic::error(
+                    codes::UNKNOWN_SUBSIDY,
+                    format!("subsidy \"{}\" excludes itself", excluded.value),
+                    excluded.span,
+                    "the subsidy being defined",
+                )
+                .with_help(
+                    "`excludes` names another subsidy that rules this one out when it already paid",
+                )
+            } else {
+                let names = subsidy_decls.iter().map(|d| d.name.value.as_str());
+                let help = match did_you_mean(&excluded.value, names) {
+                    Some(suggestion) => format!("did you mean \"{suggestion}\"?"),
+                    None => format!(
+                        "the package's subsidies are: {}",
+                        subsidy_decls
+                            .iter()
+                            .map(|d| format!("\"{}\"", d.name.value))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                Diagnostic::error(
+                    codes::UNKNOWN_SUBSIDY,
+                    format!("no subsidy named \"{}\" in this package", excluded.value),
+                    excluded.span,
+                    "excluded here",
+                )
+                .with_help(help)
+            };
+            diagnostics.push(diagnostic);
+        }
+        if let (Some(subsidy), true) = (subsidy, excludes_ok) {
+            rules.subsidies.push(subsidy);
+        }
+    }
     // Report in reading order, file by file.
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     (rules, diagnostics)
@@ -221,7 +279,13 @@ fn first_of_name(
                 format!("second {kind} with this name"),
             )
             .with_label(*first, "first defined here")
-            .with_help(format!("{kind}s are looked up by name: rename one of them")),
+            .with_help(format!(
+                "{} are looked up by name: rename one of them",
+                match kind.strip_suffix('y') {
+                    Some(stem) => format!("{stem}ies"),
+                    None => format!("{kind}s"),
+                }
+            )),
         );
         return false;
     }
