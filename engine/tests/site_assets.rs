@@ -311,7 +311,7 @@ impl Stream {
 
 /// PV up to 1.5 × the largest base load (so there is surplus in some slots) and a battery.
 fn random_site(problem: &V2gProblem, seed: u64) -> (Vec<f64>, StationaryBattery) {
-    let mut rng = Stream(seed ^ 0x5EED_0F_5175);
+    let mut rng = Stream(seed ^ 0x005E_ED0F_5175);
     let top = problem
         .charging
         .base_kw
