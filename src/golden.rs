@@ -19,6 +19,28 @@
 //! [month.lines]                         # optional: expected amounts by line item
 //! "basic charge" = "551880"
 //! ```
+//!
+//! A file with `[[item]]` tables is a golden subsidy test instead: items bought on `date`, the
+//! awards expected for each (every award the package gives must be listed; an item without
+//! `awards` expects none) and optionally each item's and the file's total.
+//!
+//! ```toml
+//! date = "2024-10-01"
+//! total = "2000000"                     # optional: all awards of all items
+//!
+//! [[item]]
+//! name = "depot charger"
+//! kind = "charger"                      # vehicle, charger, battery or pv
+//! total = "2000000"                     # optional
+//! [item.attributes]                     # money as a number or a "decimal" string
+//! type = "normal"
+//! power = 6
+//! equipment_price = 400000
+//! works_price = 2000000
+//! [item.awards]
+//! "CEV normal charger" = "1550000"
+//! "Tokyo normal charger works" = "450000"
+//! ```
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -26,6 +48,28 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::request::{BillRequest, PowerFactorSource, RequestError};
+use voltlex_dsl::rules::{AttributeType, SubsidyItemKind};
+use voltlex_engine::tco::subsidy::{awards, AttributeValue, Item};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubsidyTest {
+    date: String,
+    total: Option<String>,
+    item: Vec<SubsidyCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubsidyCase {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    attributes: toml::Table,
+    #[serde(default)]
+    awards: BTreeMap<String, String>,
+    total: Option<String>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +150,10 @@ pub fn run_test(package: &Path, file: &Path) -> TestOutcome {
             return outcome;
         }
     };
+    if toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.contains_key("item")) {
+        run_subsidy_test(package, &text, &mut outcome);
+        return outcome;
+    }
     let test: TestFile = match toml::from_str(&text) {
         Ok(test) => test,
         Err(e) => {
@@ -267,4 +315,171 @@ fn compare_amount(
             "{what}: expected amount {expected:?} is not a number"
         )),
     }
+}
+
+/// Runs a golden subsidy test (a file with `[[item]]`): the package's subsidy rules applied
+/// to the items by `voltlex_engine::tco::subsidy::awards`, compared award by award.
+fn run_subsidy_test(package: &Path, text: &str, outcome: &mut TestOutcome) {
+    let test: SubsidyTest = match toml::from_str(text) {
+        Ok(test) => test,
+        Err(e) => {
+            outcome
+                .failures
+                .push(format!("not a golden subsidy test file: {e}"));
+            return;
+        }
+    };
+    let date = match chrono::NaiveDate::parse_from_str(&test.date, "%Y-%m-%d") {
+        Ok(date) => date,
+        Err(e) => {
+            outcome
+                .failures
+                .push(format!("date {:?} is not YYYY-MM-DD: {e}", test.date));
+            return;
+        }
+    };
+    let compilation = match voltlex_dsl::compile_path(package) {
+        Ok(compilation) if !compilation.has_errors() => compilation,
+        Ok(compilation) => {
+            outcome.failures.push(format!(
+                "the rules in {} have errors:\n{}",
+                package.display(),
+                compilation.render_diagnostics(false)
+            ));
+            return;
+        }
+        Err(e) => {
+            outcome.failures.push(e.to_string());
+            return;
+        }
+    };
+    let mut items = Vec::with_capacity(test.item.len());
+    for case in &test.item {
+        match item_of(case) {
+            Ok(item) => items.push(item),
+            Err(e) => outcome
+                .failures
+                .push(format!("item \"{}\": {e}", case.name)),
+        }
+    }
+    if !outcome.failures.is_empty() {
+        return;
+    }
+    let got = match awards(&compilation.rules.subsidies, &items, date) {
+        Ok(got) => got,
+        Err(e) => {
+            outcome.failures.push(e.to_string());
+            return;
+        }
+    };
+    let mut grand_total = Decimal::ZERO;
+    for case in &test.item {
+        let mine: Vec<_> = got.iter().filter(|a| a.item == case.name).collect();
+        let item_total: Decimal = mine.iter().map(|a| a.amount).sum();
+        grand_total += item_total;
+        for (subsidy, expected) in &case.awards {
+            let what = format!("{}: {subsidy}", case.name);
+            match mine.iter().find(|a| &a.subsidy == subsidy) {
+                Some(award) => {
+                    let before = outcome.failures.len();
+                    compare_amount(
+                        &mut outcome.checks,
+                        what,
+                        expected,
+                        award.amount,
+                        &mut outcome.failures,
+                    );
+                    if outcome.failures.len() > before {
+                        outcome
+                            .failures
+                            .push(format!("    arithmetic: {}", award.trace));
+                    }
+                }
+                None => {
+                    outcome.checks += 1;
+                    outcome
+                        .failures
+                        .push(format!("{what}: expected {expected}, got no award"));
+                }
+            }
+        }
+        // Every award must be expected: a rule that pays where it should not is a failure too.
+        outcome.checks += 1;
+        for award in mine
+            .iter()
+            .filter(|a| !case.awards.contains_key(&a.subsidy))
+        {
+            outcome.failures.push(format!(
+                "{}: {}: expected no award, got {} ({})",
+                case.name, award.subsidy, award.amount, award.trace
+            ));
+        }
+        if let Some(total) = &case.total {
+            compare_amount(
+                &mut outcome.checks,
+                format!("{} total", case.name),
+                total,
+                item_total,
+                &mut outcome.failures,
+            );
+        }
+    }
+    if let Some(total) = &test.total {
+        compare_amount(
+            &mut outcome.checks,
+            "total".into(),
+            total,
+            grand_total,
+            &mut outcome.failures,
+        );
+    }
+}
+
+/// An item of a subsidy test, its attributes read by the types the language gives them.
+fn item_of(case: &SubsidyCase) -> Result<Item, String> {
+    let kind = SubsidyItemKind::from_word(&case.kind).ok_or_else(|| {
+        format!(
+            "kind {:?} is not one of vehicle, charger, battery, pv",
+            case.kind
+        )
+    })?;
+    let mut item = Item::new(kind, case.name.clone());
+    for (name, value) in &case.attributes {
+        let spec = kind.attribute(name).ok_or_else(|| {
+            let known: Vec<&str> = kind.attributes().iter().map(|a| a.name).collect();
+            format!(
+                "a {kind} has no attribute `{name}` (it has {})",
+                known.join(", ")
+            )
+        })?;
+        let read = match (spec.kind, value) {
+            (AttributeType::Text, toml::Value::String(s)) => Some(AttributeValue::Text(s.clone())),
+            (AttributeType::Flag, toml::Value::Boolean(b)) => Some(AttributeValue::Flag(*b)),
+            (AttributeType::Money, toml::Value::Integer(n)) => {
+                Some(AttributeValue::Money(Decimal::from(*n)))
+            }
+            (AttributeType::Money, toml::Value::String(s)) => s
+                .replace(',', "")
+                .parse::<Decimal>()
+                .ok()
+                .map(AttributeValue::Money),
+            (AttributeType::Money, toml::Value::Float(x)) => {
+                Decimal::try_from(*x).ok().map(AttributeValue::Money)
+            }
+            (_, toml::Value::Integer(n)) => Some(AttributeValue::Number(*n as f64)),
+            (_, toml::Value::Float(x)) => Some(AttributeValue::Number(*x)),
+            _ => None,
+        };
+        let value = read.ok_or_else(|| {
+            let expected = match spec.kind {
+                AttributeType::Text => "a text".to_string(),
+                AttributeType::Flag => "true or false".to_string(),
+                AttributeType::Money => "money (a number or a \"decimal\" string)".to_string(),
+                other => format!("a number in {}", other.unit().unwrap_or("")),
+            };
+            format!("`{name}` should be {expected}, found {value}")
+        })?;
+        item = item.with(name.clone(), value);
+    }
+    Ok(item)
 }

@@ -447,7 +447,10 @@ impl Context<'_> {
                 }
                 let value = best.unwrap_or(Decimal::ZERO);
                 let name = if is_min { "min" } else { "max" };
-                (value, format!("{name}({}) = {value}", texts.join(", ")))
+                (
+                    value,
+                    format!("{name}({}) = {}", texts.join(", "), value.normalize()),
+                )
             }
         })
     }
