@@ -14,11 +14,14 @@
 //! println!("{}", voltlex::report::to_table(&run));
 //! ```
 
+pub mod goal_seek;
 pub mod golden;
 pub mod report;
 pub mod request;
 pub mod scenario;
 pub mod schedule_report;
+pub mod tco_report;
+pub mod tco_scenario;
 pub mod v2g_report;
 pub mod v2g_scenario;
 

@@ -64,6 +64,14 @@ enum Command {
     /// Price V2B/V2G for a scenario with a `v2g` section: the revenue waterfall per month and
     /// vehicle, battery wear, bills, balancing offers, and VaR/CVaR of the monthly net.
     V2g(V2gArgs),
+    /// Total cost of ownership over the horizon: diesel today against electric vehicles
+    /// charged uncontrolled, optimised, and optimised with V2B/V2G (with the file's PV,
+    /// storage, subsidies and financing), year by year, with NPV, payback, IRR, ROI and CO2.
+    Tco(TcoArgs),
+    /// The inverse question: the cheapest design (EV count, chargers, PV, storage, V2G,
+    /// charging) that meets the targets (payback, crossover, NPV, CO2), with runner-ups and
+    /// the binding target — or the closest design and why nothing meets them.
+    GoalSeek(GoalSeekArgs),
     /// Run a package's golden bills (`tests/*.toml`).
     Test {
         /// Package folders.
@@ -155,6 +163,50 @@ struct V2gArgs {
     /// Monte Carlo seed (overrides `v2g.risk.seed`); the same seed gives the same numbers.
     #[arg(long)]
     seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: V2gFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct TcoArgs {
+    /// The TCO study (JSON; see docs/tco.md).
+    #[arg(long)]
+    study: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: V2gFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct GoalSeekArgs {
+    /// The TCO study (JSON) with a `goal_seek` section (space and targets).
+    #[arg(long)]
+    study: PathBuf,
+    /// Target: payback within this many years (overrides the file's).
+    #[arg(long)]
+    payback: Option<f64>,
+    /// Target: cumulative cost at or below diesel's from this year on.
+    #[arg(long)]
+    crossover: Option<u32>,
+    /// Target: NPV of the savings at least this (currency).
+    #[arg(long, allow_hyphen_values = true)]
+    npv: Option<f64>,
+    /// Target: CO2 saved over the horizon at least this many tonnes.
+    #[arg(long)]
+    co2: Option<f64>,
+    /// Evaluate every design (no pruning): the reference the search is tested against.
+    #[arg(long)]
+    exhaustive: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: V2gFormat,
@@ -300,6 +352,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schedule(args) => schedule(&args),
         Command::V2g(args) => v2g(&args),
+        Command::Tco(args) => tco(&args),
+        Command::GoalSeek(args) => goal_seek(&args),
         Command::Test { packages } => test(&packages),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::ExplainError { code } => {
@@ -581,6 +635,63 @@ fn v2g(args: &V2gArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn tco(args: &TcoArgs) -> anyhow::Result<ExitCode> {
+    let study = voltlex::tco_scenario::TcoStudy::read(&args.study)?;
+    let terminal = std::io::stderr().is_terminal();
+    let report = voltlex::tco_report::run(&study, &mut |what| {
+        if terminal {
+            eprint!("\r\x1b[2K{what}…");
+        }
+    })?;
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    let text = match args.format {
+        V2gFormat::Table => voltlex::tco_report::to_table(&report),
+        V2gFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn goal_seek(args: &GoalSeekArgs) -> anyhow::Result<ExitCode> {
+    use voltlex::goal_seek::{GoalSeek, TargetOverrides};
+    let study = voltlex::tco_scenario::TcoStudy::read(&args.study)?;
+    let overrides = TargetOverrides {
+        payback_years: args.payback,
+        crossover_year: args.crossover,
+        npv_at_least: args.npv,
+        co2_saved_tonnes: args.co2,
+    };
+    let seek = GoalSeek::of(&study, &overrides)?;
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(seek.space.size() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} designs ({msg}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    };
+    let outcome = seek.run(args.exhaustive, &|progress| {
+        bar.set_position((progress.evaluated + progress.pruned) as u64);
+        bar.set_message(format!(
+            "{} evaluated, {} pruned",
+            progress.evaluated, progress.pruned
+        ));
+    })?;
+    bar.finish_and_clear();
+    let text = match args.format {
+        V2gFormat::Table => voltlex::tco_report::seek_to_table(&seek, &outcome, study.currency()),
+        V2gFormat::Json => serde_json::to_string_pretty(&outcome)? + "\n",
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn schedule(args: &ScheduleArgs) -> anyhow::Result<ExitCode> {

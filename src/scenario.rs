@@ -74,10 +74,11 @@ struct HorizonFile {
     end: String,
 }
 
-#[derive(Deserialize)]
+/// The `site` section (shared with the TCO file, `crate::tco_scenario`).
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
-struct SiteFile {
-    load: PathBuf,
+pub(crate) struct SiteFile {
+    pub(crate) load: PathBuf,
     import_cap_kw: f64,
     #[serde(default)]
     rules: Option<PathBuf>,
@@ -109,7 +110,7 @@ fn default_months() -> u32 {
     12
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(untagged)]
 enum OneOrMany {
     One(PathBuf),
@@ -321,7 +322,67 @@ pub fn read_shifted(path: &Path, days: i64) -> anyhow::Result<Scenario> {
         );
     }
 
-    let site = &file.site;
+    let chargers = match &file.chargers {
+        Listed::File(csv) => read::chargers_csv(at(csv))?,
+        Listed::Inline(entries) => entries
+            .iter()
+            .map(|c| FleetCharger {
+                id: c.id.clone(),
+                max_kw: c.max_kw,
+                efficiency: c.efficiency,
+                v2g: c.v2g,
+                dc: c.dc.unwrap_or(c.max_kw > 22.0),
+                vehicles: c.vehicles.clone(),
+            })
+            .collect(),
+    };
+    let mut vehicles = match &file.vehicles {
+        Listed::File(csv) => read::vehicles_csv(at(csv))?,
+        Listed::Inline(entries) => inline_vehicles(path, entries)?,
+    };
+    for vehicle in &mut vehicles {
+        for stay in &mut vehicle.stays {
+            stay.arrival += shift;
+            stay.departure += shift;
+        }
+    }
+    let name = file.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let mut scenario = with_fleet(
+        path,
+        &file.site,
+        name,
+        (start, end),
+        file.unmet_price_per_kwh,
+        &chargers,
+        &vehicles,
+    )?;
+    scenario.v2g = file.v2g;
+    Ok(scenario)
+}
+
+/// A scenario of `site` over `horizon` with these chargers and vehicles (paths in `site` are
+/// relative to `path`'s folder): what [`read_shifted`] builds from a file, and what the TCO
+/// study builds for each representative day of a design.
+///
+/// # Errors
+///
+/// As [`read`].
+pub(crate) fn with_fleet(
+    path: &Path,
+    site: &SiteFile,
+    name: String,
+    horizon: (NaiveDateTime, NaiveDateTime),
+    unmet_price_per_kwh: f64,
+    chargers: &[FleetCharger],
+    vehicles: &[FleetVehicle],
+) -> anyhow::Result<Scenario> {
+    let (start, end) = horizon;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let at = |p: &Path| folder.join(p);
     let load = read::load_csv(at(&site.load))?;
     let slot_minutes = load.interval_minutes;
     let minutes = (end - start).num_minutes();
@@ -428,30 +489,6 @@ pub fn read_shifted(path: &Path, days: i64) -> anyhow::Result<Scenario> {
         }
     };
 
-    let chargers = match &file.chargers {
-        Listed::File(csv) => read::chargers_csv(at(csv))?,
-        Listed::Inline(entries) => entries
-            .iter()
-            .map(|c| FleetCharger {
-                id: c.id.clone(),
-                max_kw: c.max_kw,
-                efficiency: c.efficiency,
-                v2g: c.v2g,
-                dc: c.dc.unwrap_or(c.max_kw > 22.0),
-                vehicles: c.vehicles.clone(),
-            })
-            .collect(),
-    };
-    let mut vehicles = match &file.vehicles {
-        Listed::File(csv) => read::vehicles_csv(at(csv))?,
-        Listed::Inline(entries) => inline_vehicles(path, entries)?,
-    };
-    for vehicle in &mut vehicles {
-        for stay in &mut vehicle.stays {
-            stay.arrival += shift;
-            stay.departure += shift;
-        }
-    }
     let site_slots = SiteSlots {
         start,
         slot_minutes,
@@ -460,34 +497,29 @@ pub fn read_shifted(path: &Path, days: i64) -> anyhow::Result<Scenario> {
         import_cap_kw: site.import_cap_kw,
         ratchet_kw,
         demand_price_per_kw: demand_per_kw_month * f64::from(site.demand_charge_months),
-        unmet_price_per_kwh: file.unmet_price_per_kwh,
+        unmet_price_per_kwh,
     };
-    let fleet = build_problem(&site_slots, &chargers, &vehicles)
+    let fleet = build_problem(&site_slots, chargers, vehicles)
         .with_context(|| format!("{}", path.display()))?;
     fleet
         .problem
         .validate()
         .with_context(|| format!("{}", path.display()))?;
-    let name = file.name.clone().unwrap_or_else(|| {
-        path.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
     Ok(Scenario {
         name,
         fleet,
-        vehicles,
+        vehicles: vehicles.to_vec(),
         load,
         billing,
         currency,
         demand_per_kw_month,
         demand_charge_months: site.demand_charge_months,
-        v2g: file.v2g,
+        v2g: None,
         folder: folder.to_path_buf(),
     })
 }
 
-fn json_message(error: &serde_json::Error) -> String {
+pub(crate) fn json_message(error: &serde_json::Error) -> String {
     // serde_json appends " at line L column C"; the location is already in front.
     let text = error.to_string();
     match text.rfind(" at line ") {

@@ -1,0 +1,229 @@
+//! End-to-end tests of `voltlex tco` and `voltlex goal-seek` on a four-van study
+//! (`tests/data/tco-small.json`): the figures the report builds from the catalogue, and the
+//! search equal to the exhaustive evaluation of every design.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use common::{stderr, stdout, voltlex};
+use serde_json::Value;
+use voltlex_engine::tco::catalogue::Catalogue;
+
+const STUDY: &str = "tests/data/tco-small.json";
+
+fn json(args: &[&str]) -> Value {
+    let output = voltlex(args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+fn close(a: f64, b: f64, tolerance: f64) {
+    assert!((a - b).abs() <= tolerance, "{a} != {b}");
+}
+
+/// Weekdays of the example site's year (April 2024 to March 2025).
+fn weekdays() -> f64 {
+    let mut day = NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
+    let end = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
+    let mut count = 0;
+    while day <= end {
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            count += 1;
+        }
+        day += chrono::Duration::days(1);
+    }
+    f64::from(count)
+}
+
+#[test]
+fn tco_builds_each_line_from_the_catalogue_and_the_bills() {
+    let report = json(&["tco", "--study", STUDY, "--format", "json"]);
+    let catalogue = Catalogue::builtin().unwrap();
+    let van = catalogue.vehicle("Mitsubishi Minicab EV").unwrap();
+    let petrol = catalogue.ice_for_class("kei-van").unwrap();
+    let charger = catalogue.charger("AC wall box 6 kW").unwrap();
+    let money = |d: rust_decimal::Decimal| d.to_string().parse::<f64>().unwrap();
+
+    // The combustion fleet: 4 vans × 60 km × the weekdays of the year.
+    let km = 4.0 * 60.0 * weekdays();
+    let baseline = report["baseline"].as_array().unwrap();
+    assert_eq!(baseline.len(), 9, "years 0..=8");
+    close(
+        baseline[0]["purchase"].as_f64().unwrap(),
+        4.0 * money(petrol.price),
+        0.5,
+    );
+    close(
+        baseline[1]["energy"].as_f64().unwrap(),
+        km * petrol.litres_per_100km / 100.0 * 159.0,
+        0.5,
+    );
+    close(
+        baseline[1]["maintenance"].as_f64().unwrap(),
+        km * money(petrol.maintenance_per_km),
+        0.5,
+    );
+
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(
+        scenarios.len(),
+        2,
+        "no v2g section: uncontrolled and optimised"
+    );
+    for scenario in scenarios {
+        let result = &scenario[1];
+        let years = result["years"].as_array().unwrap();
+        // Year 0: 4 vans and 4 chargers (equipment + works) and 20 kWp of PV, minus subsidies.
+        let capex =
+            4.0 * (money(charger.equipment_price) + money(charger.works_price)) + 20.0 * 250_000.0;
+        close(
+            years[0]["purchase"].as_f64().unwrap(),
+            4.0 * money(van.list_price),
+            0.5,
+        );
+        close(years[0]["infrastructure"].as_f64().unwrap(), capex, 0.5);
+        let subsidies: f64 = result["subsidies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| pair[1].as_f64().unwrap())
+            .sum();
+        assert!(
+            subsidies > 0.0,
+            "the CEV rules pay for the vans and chargers"
+        );
+        close(years[0]["subsidies"].as_f64().unwrap(), -subsidies, 0.5);
+        // The electricity line is the change of the site's bills, escalated by 0 %.
+        let energy = &result["energy"];
+        close(
+            years[1]["energy"].as_f64().unwrap(),
+            energy["electricity_change"].as_f64().unwrap(),
+            1e-6,
+        );
+        // Charged energy: 4 vans × 60 km × kWh/km at the battery, more at the grid.
+        let driven_kwh = km * van.kwh_per_km;
+        let charged = energy["fleet_kwh"].as_f64().unwrap();
+        assert!(
+            charged > driven_kwh && charged < driven_kwh / 0.85,
+            "{charged} vs {driven_kwh}"
+        );
+        // Residual at the horizon: the class's share × price.
+        assert!(years[8]["residual"].as_f64().unwrap() < 0.0);
+        // Totals add up.
+        for year in years {
+            let sum: f64 = [
+                "purchase",
+                "financing",
+                "subsidies",
+                "infrastructure",
+                "energy",
+                "maintenance",
+                "insurance",
+                "taxes",
+                "battery_replacement",
+                "market_revenue",
+                "residual",
+            ]
+            .iter()
+            .map(|line| year[line].as_f64().unwrap())
+            .sum();
+            close(year["total"].as_f64().unwrap(), sum, 1e-3);
+        }
+    }
+}
+
+#[test]
+fn tco_table_names_the_scenarios_and_the_simulation() {
+    let output = voltlex(&["tco", "--study", STUDY]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for expected in [
+        "Combustion today",
+        "EV, uncontrolled charging",
+        "EV, optimised charging",
+        "one dispatched day per month",
+        "Simple payback",
+        "CEV",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+}
+
+#[test]
+fn goal_seek_equals_the_exhaustive_evaluation() {
+    let searched = json(&["goal-seek", "--study", STUDY, "--format", "json", "--quiet"]);
+    let exhaustive = json(&[
+        "goal-seek",
+        "--study",
+        STUDY,
+        "--format",
+        "json",
+        "--quiet",
+        "--exhaustive",
+    ]);
+    for field in [
+        "best",
+        "runner_ups",
+        "binding",
+        "closest",
+        "nearest_cheaper",
+    ] {
+        assert_eq!(searched[field], exhaustive[field], "{field}");
+    }
+    assert!(
+        searched["best"].is_object(),
+        "payback within 7 years is reachable"
+    );
+    let total = searched["total"].as_u64().unwrap();
+    assert_eq!(total, 16);
+    assert_eq!(
+        searched["evaluated"].as_u64().unwrap() + searched["pruned"].as_u64().unwrap(),
+        total
+    );
+    assert!(
+        searched["pruned"].as_u64().unwrap() > 0,
+        "the investment bound prunes"
+    );
+    assert_eq!(exhaustive["evaluated"].as_u64().unwrap(), total);
+}
+
+#[test]
+fn goal_seek_out_of_reach_reports_the_closest_and_why() {
+    let output = voltlex(&["goal-seek", "--study", STUDY, "--payback", "1", "--quiet"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("No design meets the targets."), "{text}");
+    assert!(
+        text.contains("Closest:") && text.contains("payback within 1 years"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_study_files_say_where_and_what() {
+    let dir = common::tempdir("tco-bad");
+    let mut study: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join(STUDY)).unwrap())
+            .unwrap();
+    study["fleet"]["vehicle"] = Value::from("Minicab");
+    let text = serde_json::to_string_pretty(&study)
+        .unwrap()
+        .replace("\"../../", "\"../../../../");
+    let path = dir.join("study.json");
+    std::fs::write(&path, text).unwrap();
+    let output = voltlex(&["tco", "--study", path.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("fleet.vehicle") && message.contains("Mitsubishi Minicab EV"),
+        "{message}"
+    );
+
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\n  \"fleet\": 3,\n").unwrap();
+    let output = voltlex(&["tco", "--study", broken.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("broken.json:2:"), "{message}");
+}
