@@ -21,7 +21,8 @@
 //!
 //! Paths are relative to the scenario file. `chargers` and `vehicles` are CSV files (see
 //! `voltlex_engine::read::chargers_csv` / `vehicles_csv`) or inline arrays of the same
-//! fields. The site's `load` is the meter data without the fleet; it must cover the horizon,
+//! fields; in both, `model` names a vehicle or charger of the built-in catalogue
+//! (`voltlex_engine::tco::catalogue`) that fills the fields not given. The site's `load` is the meter data without the fleet; it must cover the horizon,
 //! at the horizon's slot length (its own interval). With `rules`, energy prices per slot,
 //! the contract level (ratchet) and the demand price come from the tariff
 //! (`voltlex_engine::billing::marginal_prices`); the demand price per kW is the month's
@@ -128,32 +129,38 @@ enum Listed<T> {
 #[serde(deny_unknown_fields)]
 struct ChargerEntry {
     id: String,
-    max_kw: f64,
-    #[serde(default = "default_efficiency")]
-    efficiency: f64,
+    /// A charger of the built-in catalogue: fills the fields not given.
     #[serde(default)]
-    v2g: bool,
+    model: Option<String>,
+    #[serde(default)]
+    max_kw: Option<f64>,
+    #[serde(default)]
+    efficiency: Option<f64>,
+    #[serde(default)]
+    v2g: Option<bool>,
     #[serde(default)]
     dc: Option<bool>,
     #[serde(default)]
     vehicles: Vec<String>,
 }
 
-fn default_efficiency() -> f64 {
-    0.92
-}
+const DEFAULT_EFFICIENCY: f64 = 0.92;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VehicleEntry {
     id: String,
-    battery_kwh: f64,
-    #[serde(default = "default_chemistry")]
-    chemistry: String,
-    #[serde(default = "default_ac")]
-    max_ac_kw: f64,
-    #[serde(default = "default_dc")]
-    max_dc_kw: f64,
+    /// A vehicle of the built-in catalogue: fills the fields not given.
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    battery_kwh: Option<f64>,
+    #[serde(default)]
+    chemistry: Option<String>,
+    #[serde(default)]
+    max_ac_kw: Option<f64>,
+    #[serde(default)]
+    max_dc_kw: Option<f64>,
     #[serde(default)]
     priority: u32,
     #[serde(default)]
@@ -161,15 +168,9 @@ struct VehicleEntry {
     stays: Vec<StayEntry>,
 }
 
-fn default_chemistry() -> String {
-    "NMC".into()
-}
-fn default_ac() -> f64 {
-    11.0
-}
-fn default_dc() -> f64 {
-    50.0
-}
+const DEFAULT_CHEMISTRY: &str = "NMC";
+const DEFAULT_AC_KW: f64 = 11.0;
+const DEFAULT_DC_KW: f64 = 50.0;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -324,17 +325,7 @@ pub fn read_shifted(path: &Path, days: i64) -> anyhow::Result<Scenario> {
 
     let chargers = match &file.chargers {
         Listed::File(csv) => read::chargers_csv(at(csv))?,
-        Listed::Inline(entries) => entries
-            .iter()
-            .map(|c| FleetCharger {
-                id: c.id.clone(),
-                max_kw: c.max_kw,
-                efficiency: c.efficiency,
-                v2g: c.v2g,
-                dc: c.dc.unwrap_or(c.max_kw > 22.0),
-                vehicles: c.vehicles.clone(),
-            })
-            .collect(),
+        Listed::Inline(entries) => inline_chargers(path, entries)?,
     };
     let mut vehicles = match &file.vehicles {
         Listed::File(csv) => read::vehicles_csv(at(csv))?,
@@ -539,10 +530,61 @@ fn parse_time(text: &str) -> Option<NaiveDateTime> {
     .find_map(|format| NaiveDateTime::parse_from_str(text.trim(), format).ok())
 }
 
+fn inline_chargers(path: &Path, entries: &[ChargerEntry]) -> anyhow::Result<Vec<FleetCharger>> {
+    let catalogue = voltlex_engine::tco::catalogue::Catalogue::builtin()?;
+    entries
+        .iter()
+        .map(|c| {
+            let model =
+                match &c.model {
+                    Some(name) => Some(catalogue.charger(name).map_err(|e| {
+                        anyhow!("{}: charger {}: model: {e}", path.display(), c.id)
+                    })?),
+                    None => None,
+                };
+            let max_kw = c.max_kw.or(model.map(|m| m.max_kw)).ok_or_else(|| {
+                anyhow!(
+                    "{}: charger {}: give \"max_kw\" or a catalogue \"model\"",
+                    path.display(),
+                    c.id
+                )
+            })?;
+            Ok(FleetCharger {
+                id: c.id.clone(),
+                max_kw,
+                efficiency: c
+                    .efficiency
+                    .or(model.map(|m| m.efficiency))
+                    .unwrap_or(DEFAULT_EFFICIENCY),
+                v2g: c.v2g.or(model.map(|m| m.v2g)).unwrap_or(false),
+                dc: c.dc.or(model.map(|m| m.dc)).unwrap_or(max_kw > 22.0),
+                vehicles: c.vehicles.clone(),
+            })
+        })
+        .collect()
+}
+
 fn inline_vehicles(path: &Path, entries: &[VehicleEntry]) -> anyhow::Result<Vec<FleetVehicle>> {
+    let catalogue = voltlex_engine::tco::catalogue::Catalogue::builtin()?;
     entries
         .iter()
         .map(|v| {
+            let model = match &v.model {
+                Some(name) => Some(catalogue.vehicle(name).map_err(|e| {
+                    anyhow!("{}: vehicle {}: model: {e}", path.display(), v.id)
+                })?),
+                None => None,
+            };
+            let battery_kwh = v
+                .battery_kwh
+                .or(model.map(|m| m.battery_kwh))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: vehicle {}: give \"battery_kwh\" or a catalogue \"model\"",
+                        path.display(),
+                        v.id
+                    )
+                })?;
             let stays = v
                 .stays
                 .iter()
@@ -556,7 +598,7 @@ fn inline_vehicles(path: &Path, entries: &[VehicleEntry]) -> anyhow::Result<Vec<
                             )
                         })
                     };
-                    let kwh = |pct: f64| v.battery_kwh * pct / 100.0;
+                    let kwh = |pct: f64| battery_kwh * pct / 100.0;
                     let target_kwh = match (s.target_kwh, s.target_soc_pct) {
                         (Some(kwh), _) => kwh,
                         (None, Some(pct)) => kwh(pct),
@@ -577,10 +619,20 @@ fn inline_vehicles(path: &Path, entries: &[VehicleEntry]) -> anyhow::Result<Vec<
                 .collect::<anyhow::Result<Vec<_>>>()?;
             Ok(FleetVehicle {
                 id: v.id.clone(),
-                battery_kwh: v.battery_kwh,
-                chemistry: v.chemistry.clone(),
-                max_ac_kw: v.max_ac_kw,
-                max_dc_kw: v.max_dc_kw,
+                battery_kwh,
+                chemistry: v
+                    .chemistry
+                    .clone()
+                    .or(model.map(|m| m.chemistry.clone()))
+                    .unwrap_or_else(|| DEFAULT_CHEMISTRY.to_string()),
+                max_ac_kw: v
+                    .max_ac_kw
+                    .or(model.map(|m| m.max_ac_kw))
+                    .unwrap_or(DEFAULT_AC_KW),
+                max_dc_kw: v
+                    .max_dc_kw
+                    .or(model.map(|m| m.max_dc_kw))
+                    .unwrap_or(DEFAULT_DC_KW),
                 priority: v.priority,
                 charger: v.charger.clone(),
                 stays,

@@ -186,6 +186,65 @@ fn an_impossible_departure_is_named_with_its_reason() {
 }
 
 #[test]
+fn vehicles_and_chargers_can_be_named_by_catalogue_model() {
+    let dir = tempdir("schedule-models");
+    let scenario = |vehicle_model: &str| {
+        serde_json::json!({
+            "horizon": { "start": "2024-07-16 12:00", "end": "2024-07-17 12:00" },
+            "site": {
+                "load": root().join("workbooks/examples/fleet/site-2024-07-load.csv"),
+                "import_cap_kw": 600,
+                "energy_price_per_kwh": 25.0,
+                "demand_price_per_kw_month": 1500.0,
+                "ratchet_kw": 300.0
+            },
+            "chargers": [ { "id": "WALL-1", "model": "AC wall box 6 kW" } ],
+            "vehicles": [
+                { "id": "VAN-1", "model": vehicle_model,
+                  "stays": [{ "arrival": "2024-07-16 18:00", "departure": "2024-07-17 08:00",
+                              "arrival_soc_pct": 50, "target_soc_pct": 90 }] }
+            ]
+        })
+    };
+    let path = dir.join("models.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&scenario("mitsubishi minicab ev")).unwrap(),
+    )
+    .unwrap();
+    let output = voltlex(&[
+        "schedule",
+        "--scenario",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    // The Minicab's 20 kWh from the catalogue: 50 % → 90 % is 8 kWh at the battery.
+    let text = report.to_string();
+    assert!(text.contains("VAN-1"), "{text}");
+    let problem = voltlex::scenario::read(&path).unwrap();
+    let session = &problem.fleet.problem.sessions[0];
+    assert_eq!(session.battery_kwh, 20.0);
+    assert!((session.energy_kwh - 8.0).abs() < 1e-9);
+    assert_eq!(problem.fleet.problem.chargers[0].max_kw, 6.0);
+
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&scenario("Minicab")).unwrap(),
+    )
+    .unwrap();
+    let output = voltlex(&["schedule", "--scenario", path.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("vehicle VAN-1: model") && message.contains("Mitsubishi Minicab EV"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_broken_scenario_is_reported_with_file_line_and_column() {
     let dir = tempdir("schedule-broken");
     let path = dir.join("broken.json");
