@@ -790,6 +790,14 @@ impl TcoStudy {
                     "works_price".to_string(),
                     AttributeValue::Money(charger.works_price),
                 ),
+                // Installed with the trucks it charges (LEVO's charger rule).
+                (
+                    "with_truck".to_string(),
+                    AttributeValue::Flag(
+                        design.electric > 0
+                            && matches!(self.vehicle.class.as_str(), "truck" | "light-truck"),
+                    ),
+                ),
             ]);
             items.push((
                 Item {
