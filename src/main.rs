@@ -388,19 +388,35 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<ExitCode> {
             CheckFormat::Human => {
                 eprint!("{}", compilation.render_diagnostics(color));
                 if !compilation.has_errors() {
-                    let names: Vec<String> = compilation
-                        .rules
-                        .tariffs
-                        .iter()
-                        .map(|t| format!("\"{}\"", t.name))
-                        .collect();
-                    outln!(
-                        "{}: ok ({} tariff{}: {})",
-                        path.display(),
-                        names.len(),
-                        if names.len() == 1 { "" } else { "s" },
-                        names.join(", ")
-                    );
+                    let rules = &compilation.rules;
+                    // What the file or package holds: each kind of block it has, counted,
+                    // tariffs named.
+                    let count = |n: usize, one: &str, many: &str| {
+                        format!("{n} {}", if n == 1 { one } else { many })
+                    };
+                    let mut held = Vec::new();
+                    if !rules.tariffs.is_empty() || rules.subsidies.is_empty() {
+                        let names: Vec<String> = rules
+                            .tariffs
+                            .iter()
+                            .map(|t| format!("\"{}\"", t.name))
+                            .collect();
+                        held.push(format!(
+                            "{}: {}",
+                            count(names.len(), "tariff", "tariffs"),
+                            names.join(", ")
+                        ));
+                    }
+                    for (n, one, many) in [
+                        (rules.aggregator_contracts.len(), "contract", "contracts"),
+                        (rules.chemistries.len(), "chemistry", "chemistries"),
+                        (rules.subsidies.len(), "subsidy", "subsidies"),
+                    ] {
+                        if n > 0 {
+                            held.push(count(n, one, many));
+                        }
+                    }
+                    outln!("{}: ok ({})", path.display(), held.join("; "));
                 }
             }
             CheckFormat::Json => {
