@@ -205,6 +205,11 @@ impl<'a> GoalSeek<'a> {
         })
     }
 
+    /// Simulated years computed and reused so far: (computed, reused).
+    pub fn simulations(&self) -> (usize, usize) {
+        self.study.simulations()
+    }
+
     /// The design a candidate stands for.
     pub fn design(&self, candidate: &Candidate) -> Design {
         let mut design = self.study.design(Charging::Optimal, false);

@@ -264,8 +264,10 @@ fn target_text(target: &Target) -> String {
 
 /// The goal seek's answer as a table.
 pub fn seek_to_table(seek: &GoalSeek<'_>, outcome: &SeekOutcome, currency: &str) -> String {
+    let (computed, reused) = seek.simulations();
     let mut out = format!(
-        "Goal seek — targets: {}\nSearched {} designs: {} evaluated, {} pruned by their investment.\n\n",
+        "Goal seek — targets: {}\nSearched {} designs: {} evaluated, {} pruned by their investment; \
+         {computed} years simulated, {reused} reused by designs that dispatch alike.\n\n",
         seek.targets
             .iter()
             .map(target_text)

@@ -302,21 +302,6 @@ pub struct Design {
 }
 
 impl Design {
-    /// The key of the simulation this design needs (everything but prices and counts that
-    /// do not change the dispatch): designs that share it share their year of bills.
-    fn simulation_key(&self) -> String {
-        format!(
-            "{}|{}|{}|{:.3}|{:.3}|{}|{:?}",
-            self.electric,
-            self.charger,
-            self.chargers,
-            self.pv_kwp,
-            self.storage_kwh,
-            self.v2g,
-            self.charging
-        )
-    }
-
     /// "20 EV, 20 × charger, PV 50 kWp, storage 100 kWh, V2G, optimal".
     pub fn describe(&self) -> String {
         let mut parts = vec![
@@ -1007,9 +992,44 @@ impl TcoStudy {
     /// [`Design::simulation_key`]).
     fn energy_year(&self, design: &Design) -> anyhow::Result<std::sync::Arc<EnergyYear>> {
         self.memo
-            .get_or_try_insert_with(design.simulation_key(), || {
+            .get_or_try_insert_with(self.simulation_key(design)?, || {
                 self.simulate(design).map(std::sync::Arc::new)
             })
+    }
+
+    /// The key of the simulation a design needs: what changes the dispatch and the bills,
+    /// normalised so that designs that dispatch alike share one simulated year — the
+    /// charger by its specification (not its name), V2G only where a vehicle can discharge
+    /// (optimal charging, a V2H/V2G model on a discharging charger), PV and storage only
+    /// when the study prices them.
+    fn simulation_key(&self, design: &Design) -> anyhow::Result<String> {
+        let charger = self.charger(&design.charger)?;
+        let discharges = design.v2g
+            && (self.file.v2g.is_none()
+                || (design.charging == Charging::Optimal
+                    && design.electric > 0
+                    && (self.vehicle.v2g || self.vehicle.v2h)
+                    && charger.v2g));
+        let pv = if self.file.pv.is_some() {
+            design.pv_kwp
+        } else {
+            0.0
+        };
+        let storage = if self.file.storage.is_some() {
+            design.storage_kwh
+        } else {
+            0.0
+        };
+        Ok(format!(
+            "{}|{}|{}|{}|{}|{}|{pv:.3}|{storage:.3}|{discharges}|{:?}",
+            design.electric,
+            design.chargers,
+            charger.max_kw,
+            charger.efficiency,
+            charger.dc,
+            charger.v2g && discharges,
+            design.charging
+        ))
     }
 
     /// Simulated years computed and reused so far: (misses, hits).
