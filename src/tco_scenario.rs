@@ -37,6 +37,7 @@ use voltlex_engine::battery::{degradation, Chemistry, Usage};
 use voltlex_engine::goalseek::Memo;
 use voltlex_engine::inputs::IndexSeries;
 use voltlex_engine::read::{self, JepxArea};
+use voltlex_engine::schedule::check::{check_with, CheckOptions, ViolationKind};
 use voltlex_engine::schedule::fleet::{build_problem, FleetCharger, FleetVehicle, SiteSlots, Stay};
 use voltlex_engine::schedule::strategy::{self, Strategy};
 use voltlex_engine::schedule::{Mode, Problem};
@@ -1323,6 +1324,21 @@ impl TcoStudy {
                     Mode::Availability,
                     &mut |_| {},
                 )?;
+                // The baseline ignores the site's cap by definition; everything else holds.
+                let report = check_with(
+                    &problem,
+                    &run.schedule,
+                    Mode::Availability,
+                    CheckOptions::default(),
+                );
+                if !report.is_ok_except(&[ViolationKind::ImportCap]) {
+                    bail!(
+                        "{}: uncontrolled charging on {} fails the checker: {:?}",
+                        self.path.display(),
+                        site.start.date(),
+                        report.violations
+                    );
+                }
                 let fleet_kw = run.schedule.fleet_kw(&problem);
                 let mut fixed = problem.clone();
                 for (base, kw) in fixed.base_kw.iter_mut().zip(&fleet_kw) {
@@ -1362,6 +1378,21 @@ impl TcoStudy {
                         site.start.date()
                     )
                 })?;
+            // No unchecked plan reaches a report: the scheduler's independent checker.
+            let report = check_with(
+                &dispatch_problem.charging,
+                &result.plan.to_schedule(),
+                Mode::Availability,
+                CheckOptions::v2g(),
+            );
+            if !report.is_ok() {
+                bail!(
+                    "{}: the dispatch of {} fails the checker: {:?}",
+                    self.path.display(),
+                    site.start.date(),
+                    report.violations
+                );
+            }
             let charging = &dispatch_problem.charging;
             for (index, (session, (charge, discharge))) in charging
                 .sessions

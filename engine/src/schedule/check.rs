@@ -40,6 +40,8 @@ use super::problem::{Mode, Problem, ProblemError, ENERGY_TOLERANCE};
 pub struct CheckOptions {
     /// Accept negative power (discharge to the site) on chargers with `v2g: true`. The
     /// battery then loses `|power| × slot hours ÷ efficiency` per slot and must stay ≥ 0.
+    /// A negative base load (on-site PV exported or curtailed, as `V2gProblem` allows) is
+    /// then accepted too.
     pub allow_discharge: bool,
 }
 
@@ -565,7 +567,18 @@ pub fn check_with(
     options: CheckOptions,
 ) -> CheckReport {
     let mut violations = Vec::new();
-    if let Err(error) = problem.validate() {
+    // A V2G site may have a negative base load (on-site PV above its consumption: exported
+    // or curtailed); the cap and energy checks below use the real base load either way.
+    let validation = if options.allow_discharge && problem.base_kw.iter().any(|&b| b < 0.0) {
+        let mut importing = problem.clone();
+        for base in &mut importing.base_kw {
+            *base = base.max(0.0);
+        }
+        importing.validate()
+    } else {
+        problem.validate()
+    };
+    if let Err(error) = validation {
         violations.push(Violation::InvalidProblem { error });
     }
     if schedule.power_kw.len() != problem.sessions.len() {
