@@ -210,9 +210,11 @@ pub struct Scenario {
     pub folder: PathBuf,
 }
 
+#[derive(Clone)]
 struct SiteBilling {
     request: BillRequest,
-    inputs: BillingInputs,
+    /// Shared by every scenario of a prepared site (index series are large).
+    inputs: std::sync::Arc<BillingInputs>,
 }
 
 /// The bills of a strategy's site load against uncontrolled charging.
@@ -356,8 +358,7 @@ pub fn read_shifted(path: &Path, days: i64) -> anyhow::Result<Scenario> {
 }
 
 /// A scenario of `site` over `horizon` with these chargers and vehicles (paths in `site` are
-/// relative to `path`'s folder): what [`read_shifted`] builds from a file, and what the TCO
-/// study builds for each representative day of a design.
+/// relative to `path`'s folder): what [`read_shifted`] builds from a file.
 ///
 /// # Errors
 ///
@@ -371,47 +372,34 @@ pub(crate) fn with_fleet(
     chargers: &[FleetCharger],
     vehicles: &[FleetVehicle],
 ) -> anyhow::Result<Scenario> {
-    let (start, end) = horizon;
+    prepare_site(path, site)?.scenario(name, horizon, unmet_price_per_kwh, chargers, vehicles)
+}
+
+/// A site read once — its meter data and, with rules, its compiled tariff and billing
+/// inputs — from which scenarios of any horizon are built without reading files again (the
+/// TCO study builds one per simulated day).
+pub(crate) struct PreparedSite {
+    path: PathBuf,
+    site: SiteFile,
+    load: LoadProfile,
+    rules: Option<PreparedRules>,
+}
+
+struct PreparedRules {
+    compilation: voltlex_dsl::Compilation,
+    billing: SiteBilling,
+}
+
+/// Read `site`'s files (paths relative to `path`'s folder).
+///
+/// # Errors
+///
+/// A file that cannot be read, rules that do not compile, a tariff not in them.
+pub(crate) fn prepare_site(path: &Path, site: &SiteFile) -> anyhow::Result<PreparedSite> {
     let folder = path.parent().unwrap_or(Path::new("."));
     let at = |p: &Path| folder.join(p);
     let load = read::load_csv(at(&site.load))?;
-    let slot_minutes = load.interval_minutes;
-    let minutes = (end - start).num_minutes();
-    if minutes % i64::from(slot_minutes) != 0 {
-        bail!(
-            "{}: the horizon ({start} to {end}) is not a whole number of the load's {slot_minutes}-minute intervals",
-            path.display()
-        );
-    }
-    let slots = (minutes / i64::from(slot_minutes)) as usize;
-    let offset = (start - load.start).num_minutes();
-    if offset < 0 || offset % i64::from(slot_minutes) != 0 {
-        bail!(
-            "{}: the horizon starts at {start}, which is not an interval of {} (from {})",
-            path.display(),
-            site.load.display(),
-            load.start
-        );
-    }
-    let first = (offset / i64::from(slot_minutes)) as usize;
-    let hours = f64::from(slot_minutes) / 60.0;
-    let base_kw: Vec<f64> = load
-        .kwh
-        .get(first..first + slots)
-        .ok_or_else(|| {
-            anyhow!(
-                "{}: the horizon ({start} to {end}) is not inside {} ({} to {})",
-                path.display(),
-                site.load.display(),
-                load.start,
-                load.interval_start(load.kwh.len())
-            )
-        })?
-        .iter()
-        .map(|kwh| kwh / hours)
-        .collect();
-
-    let (energy_price, ratchet_kw, demand_per_kw_month, billing, currency) = match &site.rules {
+    let rules = match &site.rules {
         Some(rules) => {
             let mut indices: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
             for (name, files) in &site.indices {
@@ -447,67 +435,155 @@ pub(crate) fn with_fleet(
                 subscription_kw: site.subscription_kw,
             };
             let compilation = compile(&request.rules)?;
-            let tariff = select_tariff(&compilation, request.tariff.as_deref(), &request.rules)?;
-            let inputs = request.inputs()?;
-            let prices = marginal_prices(tariff, &load, &inputs, start, slots, slot_minutes)?;
-            let currency = format!("{:?}", tariff.currency).to_uppercase();
-            (
-                prices.energy_per_kwh,
-                prices.ratchet_kw,
-                prices.demand_per_kw_month,
-                Some(SiteBilling { request, inputs }),
-                currency,
-            )
+            select_tariff(&compilation, request.tariff.as_deref(), &request.rules)?;
+            let inputs = std::sync::Arc::new(request.inputs()?);
+            Some(PreparedRules {
+                compilation,
+                billing: SiteBilling { request, inputs },
+            })
         }
-        None => {
-            let missing = |what: &str| {
-                anyhow!(
-                    "{}: site: without \"rules\", give \"{what}\"",
-                    path.display()
-                )
-            };
-            let price = site
-                .energy_price_per_kwh
-                .ok_or_else(|| missing("energy_price_per_kwh"))?;
-            (
-                vec![price; slots],
-                site.ratchet_kw.ok_or_else(|| missing("ratchet_kw"))?,
-                site.demand_price_per_kw_month
-                    .ok_or_else(|| missing("demand_price_per_kw_month"))?,
-                None,
-                "JPY".to_string(),
-            )
-        }
+        None => None,
     };
-
-    let site_slots = SiteSlots {
-        start,
-        slot_minutes,
-        base_kw,
-        energy_price,
-        import_cap_kw: site.import_cap_kw,
-        ratchet_kw,
-        demand_price_per_kw: demand_per_kw_month * f64::from(site.demand_charge_months),
-        unmet_price_per_kwh,
-    };
-    let fleet = build_problem(&site_slots, chargers, vehicles)
-        .with_context(|| format!("{}", path.display()))?;
-    fleet
-        .problem
-        .validate()
-        .with_context(|| format!("{}", path.display()))?;
-    Ok(Scenario {
-        name,
-        fleet,
-        vehicles: vehicles.to_vec(),
+    Ok(PreparedSite {
+        path: path.to_path_buf(),
+        site: site.clone(),
         load,
-        billing,
-        currency,
-        demand_per_kw_month,
-        demand_charge_months: site.demand_charge_months,
-        v2g: None,
-        folder: folder.to_path_buf(),
+        rules,
     })
+}
+
+impl PreparedSite {
+    /// The scenario of this site over `horizon` with these chargers and vehicles.
+    ///
+    /// # Errors
+    ///
+    /// A horizon outside the meter data or not on its intervals, prices that cannot be
+    /// computed, a fleet that cannot become a problem.
+    pub(crate) fn scenario(
+        &self,
+        name: String,
+        horizon: (NaiveDateTime, NaiveDateTime),
+        unmet_price_per_kwh: f64,
+        chargers: &[FleetCharger],
+        vehicles: &[FleetVehicle],
+    ) -> anyhow::Result<Scenario> {
+        let (path, site, load) = (&self.path, &self.site, &self.load);
+        let (start, end) = horizon;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let slot_minutes = load.interval_minutes;
+        let minutes = (end - start).num_minutes();
+        if minutes % i64::from(slot_minutes) != 0 {
+            bail!(
+                "{}: the horizon ({start} to {end}) is not a whole number of the load's {slot_minutes}-minute intervals",
+                path.display()
+            );
+        }
+        let slots = (minutes / i64::from(slot_minutes)) as usize;
+        let offset = (start - load.start).num_minutes();
+        if offset < 0 || offset % i64::from(slot_minutes) != 0 {
+            bail!(
+                "{}: the horizon starts at {start}, which is not an interval of {} (from {})",
+                path.display(),
+                site.load.display(),
+                load.start
+            );
+        }
+        let first = (offset / i64::from(slot_minutes)) as usize;
+        let hours = f64::from(slot_minutes) / 60.0;
+        let base_kw: Vec<f64> = load
+            .kwh
+            .get(first..first + slots)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: the horizon ({start} to {end}) is not inside {} ({} to {})",
+                    path.display(),
+                    site.load.display(),
+                    load.start,
+                    load.interval_start(load.kwh.len())
+                )
+            })?
+            .iter()
+            .map(|kwh| kwh / hours)
+            .collect();
+
+        let (energy_price, ratchet_kw, demand_per_kw_month, billing, currency) = match &site.rules {
+            Some(_) => {
+                let Some(prepared) = &self.rules else {
+                    bail!("{}: the site's rules were not prepared", path.display());
+                };
+                let request = &prepared.billing.request;
+                let tariff = select_tariff(
+                    &prepared.compilation,
+                    request.tariff.as_deref(),
+                    &request.rules,
+                )?;
+                let prices = marginal_prices(
+                    tariff,
+                    load,
+                    &prepared.billing.inputs,
+                    start,
+                    slots,
+                    slot_minutes,
+                )?;
+                let currency = format!("{:?}", tariff.currency).to_uppercase();
+                (
+                    prices.energy_per_kwh,
+                    prices.ratchet_kw,
+                    prices.demand_per_kw_month,
+                    Some(prepared.billing.clone()),
+                    currency,
+                )
+            }
+            None => {
+                let missing = |what: &str| {
+                    anyhow!(
+                        "{}: site: without \"rules\", give \"{what}\"",
+                        path.display()
+                    )
+                };
+                let price = site
+                    .energy_price_per_kwh
+                    .ok_or_else(|| missing("energy_price_per_kwh"))?;
+                (
+                    vec![price; slots],
+                    site.ratchet_kw.ok_or_else(|| missing("ratchet_kw"))?,
+                    site.demand_price_per_kw_month
+                        .ok_or_else(|| missing("demand_price_per_kw_month"))?,
+                    None,
+                    "JPY".to_string(),
+                )
+            }
+        };
+
+        let site_slots = SiteSlots {
+            start,
+            slot_minutes,
+            base_kw,
+            energy_price,
+            import_cap_kw: site.import_cap_kw,
+            ratchet_kw,
+            demand_price_per_kw: demand_per_kw_month * f64::from(site.demand_charge_months),
+            unmet_price_per_kwh,
+        };
+        let fleet = build_problem(&site_slots, chargers, vehicles)
+            .with_context(|| format!("{}", path.display()))?;
+        fleet
+            .problem
+            .validate()
+            .with_context(|| format!("{}", path.display()))?;
+        Ok(Scenario {
+            name,
+            fleet,
+            vehicles: vehicles.to_vec(),
+            load: load.clone(),
+            billing,
+            currency,
+            demand_per_kw_month,
+            demand_charge_months: site.demand_charge_months,
+            v2g: None,
+            folder: folder.to_path_buf(),
+        })
+    }
 }
 
 pub(crate) fn json_message(error: &serde_json::Error) -> String {
@@ -739,7 +815,7 @@ impl Scenario {
                     *kwh += add;
                 }
             }
-            let mut inputs = billing.inputs.clone();
+            let mut inputs = (*billing.inputs).clone();
             if let Some(months) = power_factor {
                 inputs.power_factor = Some(voltlex_engine::inputs::PowerFactorInput::Monthly(
                     months.clone(),
@@ -790,7 +866,7 @@ impl Scenario {
     pub fn pass_through(&self, index: &str) -> anyhow::Result<Option<Vec<f64>>> {
         self.with_tariff(|tariff, billing| {
             let problem = &self.fleet.problem;
-            let mut raised = billing.inputs.clone();
+            let mut raised = (*billing.inputs).clone();
             if let Some(series) = raised.indices.get_mut(index) {
                 let one = rust_decimal::Decimal::ONE;
                 match series {

@@ -533,12 +533,11 @@ impl TcoStudy {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
+        let prepared = scenario::prepare_site(path, &file.site)?;
         let mut days = Vec::new();
         for (pick, represents) in chosen {
             let start = pick.and_time(noon);
-            let site = scenario::with_fleet(
-                path,
-                &file.site,
+            let site = prepared.scenario(
                 name.clone(),
                 (start, start + Duration::days(1)),
                 100.0,
@@ -548,9 +547,7 @@ impl TcoStudy {
             days.push(SimulatedDay { site, represents });
         }
         let year = match days.first() {
-            Some(day) => scenario::with_fleet(
-                path,
-                &file.site,
+            Some(day) => prepared.scenario(
                 name.clone(),
                 (
                     day.site.fleet.problem.start,

@@ -134,6 +134,41 @@ fn tco_builds_each_line_from_the_catalogue_and_the_bills() {
 }
 
 #[test]
+fn every_day_dispatch_agrees_with_representative_days() {
+    let representative = json(&["tco", "--study", STUDY, "--format", "json"]);
+    let every_day = json(&[
+        "tco",
+        "--study",
+        "tests/data/tco-small-every-day.json",
+        "--format",
+        "json",
+    ]);
+    for (one, all) in representative["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(every_day["scenarios"].as_array().unwrap())
+    {
+        let (one, all) = (&one[1]["energy"], &all[1]["energy"]);
+        assert_eq!(one["days_dispatched"].as_u64(), Some(12));
+        // Every weekday but the last, whose night lies beyond the meter data (the day before
+        // stands for it).
+        assert_eq!(all["days_dispatched"].as_f64(), Some(weekdays() - 1.0));
+        // The same vans on the same routine: the same energy, and bills within 2 %.
+        close(
+            one["fleet_kwh"].as_f64().unwrap(),
+            all["fleet_kwh"].as_f64().unwrap(),
+            1e-3,
+        );
+        let (a, b) = (
+            one["electricity_change"].as_f64().unwrap(),
+            all["electricity_change"].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() <= 0.02 * a.abs().max(b.abs()), "{a} vs {b}");
+    }
+}
+
+#[test]
 fn tco_table_names_the_scenarios_and_the_simulation() {
     let output = voltlex(&["tco", "--study", STUDY]);
     assert!(output.status.success(), "{}", stderr(&output));
