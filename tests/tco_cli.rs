@@ -169,6 +169,44 @@ fn every_day_dispatch_agrees_with_representative_days() {
 }
 
 #[test]
+fn worn_batteries_are_replaced_in_the_year_they_reach_end_of_life() {
+    // 25 years at 35 °C: the packs wear out within the horizon.
+    let report = json(&[
+        "tco",
+        "--study",
+        "tests/data/tco-long.json",
+        "--format",
+        "json",
+    ]);
+    let mut lives = Vec::new();
+    for scenario in report["scenarios"].as_array().unwrap() {
+        let result = &scenario[1];
+        let life = result["energy"]["vehicle_battery_life_years"]
+            .as_u64()
+            .expect("a pack wears out within 25 years at 35 °C");
+        lives.push(life);
+        for year in result["years"].as_array().unwrap() {
+            let number = year["year"].as_u64().unwrap();
+            let replaced = year["battery_replacement"].as_f64().unwrap();
+            if number > 0 && number % life == 0 && number < 25 {
+                // 4 packs × 20 kWh × 30,000 JPY/kWh.
+                close(replaced, 4.0 * 20.0 * 30_000.0, 1e-6);
+            } else {
+                assert_eq!(replaced, 0.0, "year {number}");
+            }
+        }
+    }
+    // Charging late (optimised) keeps the packs at a lower state of charge through the day
+    // than charging on arrival: less calendar ageing, a longer life.
+    assert!(
+        lives[1] >= lives[0],
+        "uncontrolled {} vs optimised {}",
+        lives[0],
+        lives[1]
+    );
+}
+
+#[test]
 fn tco_table_names_the_scenarios_and_the_simulation() {
     let output = voltlex(&["tco", "--study", STUDY]);
     assert!(output.status.success(), "{}", stderr(&output));
