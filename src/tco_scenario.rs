@@ -54,6 +54,9 @@ use crate::scenario::{self, Scenario, SiteFile};
 struct TcoFile {
     #[serde(default)]
     name: Option<String>,
+    /// A catalogue file laid over the built-in one (own models, prices).
+    #[serde(default)]
+    catalogue: Option<PathBuf>,
     site: SiteFile,
     fleet: FleetFile,
     chargers: ChargersFile,
@@ -352,7 +355,7 @@ pub struct TcoStudy {
     baseline_bill: f64,
     vehicle: VehicleModel,
     ice: IceComparator,
-    catalogue: &'static Catalogue,
+    catalogue: Catalogue,
     subsidy_rules: Vec<voltlex_dsl::rules::SubsidyRule>,
     subsidy_date: Option<NaiveDate>,
     spot: Option<IndexSeries>,
@@ -439,7 +442,16 @@ impl TcoStudy {
             )
         })?;
         let folder = path.parent().unwrap_or(Path::new("."));
-        let catalogue = Catalogue::builtin()?;
+        // The built-in catalogue, with the study's own file (if any) laid over it by name.
+        let catalogue = match &file.catalogue {
+            Some(own) => {
+                let own = folder.join(own);
+                let text = std::fs::read_to_string(&own)
+                    .with_context(|| format!("{}: cannot read the catalogue", own.display()))?;
+                Catalogue::builtin_with(&text, &own.display().to_string())?
+            }
+            None => Catalogue::builtin()?.clone(),
+        };
         let vehicle = catalogue
             .vehicle(&file.fleet.vehicle)
             .map_err(|e| anyhow!("{}: fleet.vehicle: {e}", path.display()))?

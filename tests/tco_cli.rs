@@ -207,6 +207,40 @@ fn worn_batteries_are_replaced_in_the_year_they_reach_end_of_life() {
 }
 
 #[test]
+fn an_own_catalogue_adds_a_v2g_van_and_the_market_line_nets_share_and_fees() {
+    // tests/data/v2g-catalogue.toml adds a V2G-approved van over the built-in catalogue.
+    let report = json(&[
+        "tco",
+        "--study",
+        "tests/data/tco-v2g.json",
+        "--format",
+        "json",
+    ]);
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(
+        scenarios.len(),
+        3,
+        "with a v2g section the V2G scenario runs"
+    );
+    let v2g = &scenarios[2][1];
+    assert_eq!(v2g["design"]["v2g"], Value::Bool(true));
+    let energy = &v2g["energy"];
+    let revenue = energy["export_revenue"].as_f64().unwrap();
+    assert!(revenue >= 0.0 && energy["exported_kwh"].as_f64().unwrap() >= 0.0);
+    // Market line of year 1: spot sales × (1 − 30 % aggregator share) − 500 JPY per van-month.
+    close(
+        -v2g["years"][1]["market_revenue"].as_f64().unwrap(),
+        revenue * 0.7 - 500.0 * 12.0 * 4.0,
+        1e-6,
+    );
+    // Without V2G there is no market line.
+    assert_eq!(
+        scenarios[1][1]["years"][1]["market_revenue"].as_f64(),
+        Some(0.0)
+    );
+}
+
+#[test]
 fn tco_table_names_the_scenarios_and_the_simulation() {
     let output = voltlex(&["tco", "--study", STUDY]);
     assert!(output.status.success(), "{}", stderr(&output));
