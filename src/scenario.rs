@@ -290,17 +290,7 @@ pub fn read(path: &Path) -> anyhow::Result<Scenario> {
 /// As [`read`].
 pub fn read_shifted(path: &Path, days: i64) -> anyhow::Result<Scenario> {
     let shift = chrono::Duration::days(days);
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the scenario", path.display()))?;
-    let file: ScenarioFile = serde_json::from_str(&text).map_err(|error| {
-        anyhow!(
-            "{}:{}:{}: {}",
-            path.display(),
-            error.line(),
-            error.column(),
-            json_message(&error)
-        )
-    })?;
+    let file: ScenarioFile = read_json(path, "scenario")?;
     let folder = path.parent().unwrap_or(Path::new("."));
     let at = |p: &Path| folder.join(p);
     let start = parse_time(&file.horizon.start).ok_or_else(|| {
@@ -586,7 +576,25 @@ impl PreparedSite {
     }
 }
 
-pub(crate) fn json_message(error: &serde_json::Error) -> String {
+/// Read a JSON file into `T`; errors name the file and, for JSON, the line and column.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
+    serde_json::from_str(&text).map_err(|error| {
+        anyhow!(
+            "{}:{}:{}: {}",
+            path.display(),
+            error.line(),
+            error.column(),
+            json_message(&error)
+        )
+    })
+}
+
+fn json_message(error: &serde_json::Error) -> String {
     // serde_json appends " at line L column C"; the location is already in front.
     let text = error.to_string();
     match text.rfind(" at line ") {

@@ -430,17 +430,7 @@ impl TcoStudy {
     /// A message naming the file and, for JSON, the line and column; unknown catalogue
     /// names with the closest ones; a site load that is not a year.
     pub fn read(path: &Path) -> anyhow::Result<TcoStudy> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read the TCO study", path.display()))?;
-        let file: TcoFile = serde_json::from_str(&text).map_err(|error| {
-            anyhow!(
-                "{}:{}:{}: {}",
-                path.display(),
-                error.line(),
-                error.column(),
-                scenario::json_message(&error)
-            )
-        })?;
+        let file: TcoFile = scenario::read_json(path, "TCO study")?;
         let folder = path.parent().unwrap_or(Path::new("."));
         // The built-in catalogue, with the study's own file (if any) laid over it by name.
         let catalogue = match &file.catalogue {
