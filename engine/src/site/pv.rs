@@ -269,10 +269,11 @@ impl PvSystem {
 }
 
 /// Monthly yields for Tokyo (35.68° N, 139.77° E), a south-facing array tilted 30°, kWh per
-/// kWp, January first: figures in the range of a PVGIS 5 `PVcalc` run for that site with 14 %
-/// system losses (annual sum 1,205 kWh/kWp); *as published by PVGIS; not re-checked in this
-/// session* — query PVGIS (<https://re.jrc.ec.europa.eu/pvg_tools/>) or NEDO's MONSOLA-20 for
-/// the actual site before relying on them.
+/// kWp, January first (annual sum 1,205 kWh/kWp). **Unverified**: typical values written from
+/// memory of PVGIS 5 `PVcalc` runs with 14 % system losses, not a PVGIS output; one modelled
+/// source read (photonik.solar) gives Tokyo 12 % more a year (`docs/pv-storage.md`). Query
+/// PVGIS (<https://re.jrc.ec.europa.eu/pvg_tools/>) or NEDO's MONSOLA-20 for the actual site
+/// before relying on them.
 ///
 /// ```
 /// use voltlex_engine::site::pv::tokyo_monthly_yield;
