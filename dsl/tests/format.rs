@@ -359,6 +359,9 @@ fn normalize_positions(value: &mut serde_json::Value, text: &str) {
                 map.insert("line".into(), serde_json::Value::String(token));
                 map.remove("column");
             } else {
+                // The source text of a subsidy's amount, kept for its trace: presentation, like
+                // positions (the amount itself is compared as the expression tree).
+                map.remove("amount_text");
                 map.values_mut().for_each(|v| normalize_positions(v, text));
             }
         }
@@ -565,6 +568,9 @@ enum Tok {
     Punct(String),
 }
 
+/// The comparison operators of `subsidy` conditions: two characters, one token.
+const COMPARISONS: [&str; 4] = ["==", "!=", "<=", ">="];
+
 fn lex(text: &str) -> Vec<Tok> {
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -588,6 +594,10 @@ fn lex(text: &str) -> Vec<Tok> {
         } else if rest.starts_with("..") {
             tokens.push(Tok::Punct("..".into()));
             2
+        } else if let Some(op) = COMPARISONS.iter().find(|op| rest.starts_with(**op)) {
+            // `==`, `<=`, … are one token: a layout may not split them.
+            tokens.push(Tok::Punct(op.to_string()));
+            op.len()
         } else if "{}=,%".contains(c) {
             tokens.push(Tok::Punct(c.to_string()));
             1
@@ -595,7 +605,10 @@ fn lex(text: &str) -> Vec<Tok> {
             let end = rest
                 .char_indices()
                 .find(|&(k, ch)| {
-                    ch.is_whitespace() || ";#{}=,%\"".contains(ch) || rest[k..].starts_with("..")
+                    ch.is_whitespace()
+                        || ";#{}=,%\"".contains(ch)
+                        || rest[k..].starts_with("..")
+                        || COMPARISONS.iter().any(|op| rest[k..].starts_with(op))
                 })
                 .map_or(rest.len(), |(k, _)| k);
             tokens.push(Tok::Word(rest[..end].to_string()));
