@@ -68,7 +68,9 @@
 //! ```
 
 mod bills;
+pub mod input;
 pub mod save;
+pub mod study;
 
 use std::path::{Path, PathBuf};
 

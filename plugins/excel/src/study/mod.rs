@@ -1,0 +1,1 @@
+//! The result workbook of a study (issue 7, being written).
