@@ -10,7 +10,7 @@ use rust_xlsxwriter::{
     FormatBorder, Formula, Workbook, Worksheet,
 };
 use voltlex_dsl::rules::Currency;
-use voltlex_engine::billing::BillRun;
+use voltlex_engine::billing::{BillRun, LineItem};
 
 use crate::ExcelError;
 
@@ -20,7 +20,7 @@ const SUMMARY_HEADER_ROW: u32 = 3;
 const SUMMARY_HEADERS: [&str; 5] = ["Month", "Peak kW", "Contract kW", "Energy kWh", "Total"];
 const SUMMARY_WIDTHS: [f64; 5] = [12.0, 12.0, 13.0, 15.0, 18.0];
 /// Lines columns.
-const LINES_HEADERS: [&str; 9] = [
+pub(crate) const LINES_HEADERS: [&str; 9] = [
     "Month",
     "Item",
     "Quantity",
@@ -31,7 +31,7 @@ const LINES_HEADERS: [&str; 9] = [
     "Rule",
     "Calculation",
 ];
-const LINES_WIDTHS: [f64; 9] = [9.0, 30.0, 14.0, 7.0, 16.0, 16.0, 14.0, 24.0, 40.0];
+pub(crate) const LINES_WIDTHS: [f64; 9] = [9.0, 30.0, 14.0, 7.0, 16.0, 16.0, 14.0, 24.0, 40.0];
 
 /// Builds the workbook [`write_bills`](crate::write_bills) saves, for a caller that wants to
 /// add sheets of its own or save it elsewhere (`save_to_buffer`).
@@ -51,7 +51,7 @@ const LINES_WIDTHS: [f64; 9] = [9.0, 30.0, 14.0, 7.0, 16.0, 16.0, 14.0, 24.0, 40
 /// use calamine::{Data, Reader, Xlsx};
 /// use rust_decimal::Decimal;
 /// use voltlex_dsl::rules::Currency;
-/// use voltlex_engine::billing::BillRun;
+/// use voltlex_engine::billing::{BillRun, LineItem};
 ///
 /// let run = BillRun { tariff: "Example plan".into(), currency: Currency::Usd, months: vec![], total: Decimal::ZERO };
 /// let mut workbook = voltlex_excel::bills_workbook(&run)?;
@@ -199,30 +199,10 @@ fn lines_sheet(sheet: &mut Worksheet, run: &BillRun, f: &Formats) -> Result<(), 
     let mut scaled = ScaledFormats::default();
     let mut row = 0;
     for bill in &run.months {
+        let month = bill.month.to_string();
         for line in &bill.lines {
             row += 1;
-            let info = line.informational;
-            let text = if info { &f.info_text } else { &f.text };
-            sheet.write_string_with_format(row, 0, bill.month.to_string(), text)?;
-            sheet.write_string_with_format(row, 1, &line.item, text)?;
-            if let Some(quantity) = line.quantity {
-                let format = scaled.get(quantity.scale(), info);
-                sheet.write_number_with_format(row, 2, number(quantity), format)?;
-            }
-            if let Some(unit) = &line.unit {
-                let unit_format = if info { &f.info_unit } else { &f.unit };
-                sheet.write_string_with_format(row, 3, unit, unit_format)?;
-            }
-            if let Some(price) = line.unit_price {
-                let format = scaled.get(price.scale(), info);
-                sheet.write_number_with_format(row, 4, number(price), format)?;
-            }
-            let amount = if info { &f.info_amount } else { &f.amount };
-            sheet.write_number_with_format(row, 5, number(line.amount), amount)?;
-            let flag = if info { &f.info_flag } else { &f.flag };
-            sheet.write_boolean_with_format(row, 6, info, flag)?;
-            sheet.write_string_with_format(row, 7, line.rule.to_string(), text)?;
-            sheet.write_string_with_format(row, 8, &line.calculation, text)?;
+            write_line_item(sheet, row, 0, &month, line, f, &mut scaled)?;
         }
     }
 
@@ -235,8 +215,46 @@ fn lines_sheet(sheet: &mut Worksheet, run: &BillRun, f: &Formats) -> Result<(), 
     Ok(())
 }
 
+/// Writes one line item as the nine cells of a `Lines` row (month, item, quantity, unit,
+/// unit price, amount, informational, rule, calculation) from column `first_col`;
+/// informational lines in grey italics. Shared with the study workbook's `Bills` sheet.
+pub(crate) fn write_line_item(
+    sheet: &mut Worksheet,
+    row: u32,
+    first_col: u16,
+    month: &str,
+    line: &LineItem,
+    f: &Formats,
+    scaled: &mut ScaledFormats,
+) -> Result<(), ExcelError> {
+    let info = line.informational;
+    let text = if info { &f.info_text } else { &f.text };
+    let col = |offset: u16| first_col + offset;
+    sheet.write_string_with_format(row, col(0), month, text)?;
+    sheet.write_string_with_format(row, col(1), &line.item, text)?;
+    if let Some(quantity) = line.quantity {
+        let format = scaled.get(quantity.scale(), info);
+        sheet.write_number_with_format(row, col(2), number(quantity), format)?;
+    }
+    if let Some(unit) = &line.unit {
+        let unit_format = if info { &f.info_unit } else { &f.unit };
+        sheet.write_string_with_format(row, col(3), unit, unit_format)?;
+    }
+    if let Some(price) = line.unit_price {
+        let format = scaled.get(price.scale(), info);
+        sheet.write_number_with_format(row, col(4), number(price), format)?;
+    }
+    let amount = if info { &f.info_amount } else { &f.amount };
+    sheet.write_number_with_format(row, col(5), number(line.amount), amount)?;
+    let flag = if info { &f.info_flag } else { &f.flag };
+    sheet.write_boolean_with_format(row, col(6), info, flag)?;
+    sheet.write_string_with_format(row, col(7), line.rule.to_string(), text)?;
+    sheet.write_string_with_format(row, col(8), &line.calculation, text)?;
+    Ok(())
+}
+
 /// The cell formats of one workbook.
-struct Formats {
+pub(crate) struct Formats {
     /// `#,##0` or `#,##0.00`: thousands separators and the currency's decimals.
     amount_code: String,
     label: Format,
@@ -258,7 +276,7 @@ struct Formats {
 }
 
 impl Formats {
-    fn new(currency: Currency) -> Self {
+    pub(crate) fn new(currency: Currency) -> Self {
         let amount_code = number_code(currency_decimals(currency));
         let info = |format: Format| format.set_italic().set_font_color(Color::Gray);
         let total = |format: Format| format.set_bold().set_border_top(FormatBorder::Double);
@@ -296,7 +314,7 @@ impl Formats {
 /// Number formats for quantities and unit prices, one per number of decimals, so a cell
 /// shows exactly the digits the engine computed (`1,890.00`, `412.500`, `-0.53`).
 #[derive(Default)]
-struct ScaledFormats {
+pub(crate) struct ScaledFormats {
     formats: HashMap<(u32, bool), Format>,
 }
 
@@ -316,7 +334,7 @@ impl ScaledFormats {
 }
 
 /// The number of decimals amounts in `currency` are shown with (ISO 4217 minor units).
-fn currency_decimals(currency: Currency) -> u32 {
+pub(crate) fn currency_decimals(currency: Currency) -> u32 {
     match currency {
         Currency::Jpy => 0,
         Currency::Usd => 2,
@@ -324,7 +342,7 @@ fn currency_decimals(currency: Currency) -> u32 {
 }
 
 /// `#,##0` followed by `decimals` zeros after the point.
-fn number_code(decimals: u32) -> String {
+pub(crate) fn number_code(decimals: u32) -> String {
     if decimals == 0 {
         "#,##0".to_string()
     } else {
@@ -334,7 +352,7 @@ fn number_code(decimals: u32) -> String {
 
 /// A decimal as a spreadsheet number (the nearest `f64`; rust_decimal's conversion to `f64`
 /// never fails).
-fn number(value: Decimal) -> f64 {
+pub(crate) fn number(value: Decimal) -> f64 {
     value.to_f64().unwrap_or_default()
 }
 
