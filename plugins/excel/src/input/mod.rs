@@ -1,1 +1,185 @@
-//! The input workbook: a documented template and its strict reader (issue 7, being written).
+//! The input workbook: a documented template ([`template_workbook`], [`write_template`]) and
+//! its strict reader ([`read_input`]), which turns a filled workbook into a TCO study
+//! (`docs/tco.md`'s JSON). The layout, keys, defaults and error messages are described in
+//! `docs/excel.md` ("Input workbook").
+//!
+//! Sheets: **Quick** (nine inputs with their defaults beside them — a first answer),
+//! **Scenario**, **SiteLoad**, **Fleet**, **Trips**, **Chargers**, **Finance**, **Subsidies**,
+//! **Markets** (V2G terms and the site assets PV and storage), **Goal**, and a hidden **Lists**
+//! sheet with the drop-down lists (and each tariff's rules package).
+//!
+//! ```
+//! use voltlex_excel::input::{read_input_bytes, template_workbook, TemplateOptions};
+//!
+//! let options = TemplateOptions {
+//!     tariffs: vec![("tariff-rules/jp-tepco-hv".into(), "TEPCO EP High-Voltage Basic Plan".into())],
+//!     vehicle_models: vec!["Mitsubishi Minicab EV".into()],
+//!     charger_models: vec!["AC wall box 6 kW".into()],
+//!     ice_models: vec!["Suzuki Every PA (petrol)".into()],
+//!     subsidy_packages: vec!["tariff-rules/jp-subsidies".into()],
+//! };
+//! let bytes = template_workbook(&options, None)?.save_to_buffer()?;
+//! // The empty template is a valid minimal study: the Quick defaults.
+//! let input = read_input_bytes(&bytes).map_err(|e| e.to_string())?;
+//! assert_eq!(input.study["fleet"]["vehicle"], "Mitsubishi Minicab EV");
+//! assert_eq!(input.study["site"]["rules"], "tariff-rules/jp-tepco-hv");
+//! assert!(input.site_load.is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod cells;
+mod layout;
+mod read;
+mod template;
+
+use std::fmt;
+
+pub use read::{read_input, read_input_bytes};
+pub use template::{template_workbook, write_template};
+
+/// What the template's drop-down lists offer (the CLI fills it from the rule packages and
+/// the catalogue).
+///
+/// ```
+/// let options = voltlex_excel::input::TemplateOptions::default();
+/// assert!(options.tariffs.is_empty());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TemplateOptions {
+    /// (rules package folder, tariff name), e.g. (`tariff-rules/jp-tepco-hv`,
+    /// `TEPCO EP High-Voltage Basic Plan`). The first is the Quick sheet's default tariff.
+    pub tariffs: Vec<(String, String)>,
+    /// Vehicle models of the catalogue; the first is the Quick sheet's default.
+    pub vehicle_models: Vec<String>,
+    /// Charger models of the catalogue; the first is the Quick sheet's default.
+    pub charger_models: Vec<String>,
+    /// ICE comparators of the catalogue.
+    pub ice_models: Vec<String>,
+    /// Folders of rule packages with subsidy rules.
+    pub subsidy_packages: Vec<String>,
+}
+
+/// Fills the example copy of the template: 20 kei vans (Mitsubishi Minicab EV) driving 60 km
+/// on weekdays, back at 17:30 and out at 08:30, one Nichicon V2H charger each, the site capped
+/// at 600 kW under `tariff`, 10 years at 5 %, fuel 159 JPY/L, battery packs 30,000 JPY/kWh,
+/// the subsidies of `subsidy_package` applied for on 2025-06-02, and a goal of payback within
+/// 6 years over 5–20 EVs, two charger models and both charging strategies — the study of
+/// `workbooks/examples/fleet/tco-kei-vans.json` without its PV, storage and V2G.
+///
+/// ```
+/// let example = voltlex_excel::input::ExampleValues::kei_vans();
+/// assert_eq!(example.rules_package, "tariff-rules/jp-tepco-hv");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExampleValues {
+    /// The tariff's rules package folder, as the workbook shows it.
+    pub rules_package: String,
+    /// The tariff's name.
+    pub tariff: String,
+    /// The subsidy rules package folder.
+    pub subsidy_package: String,
+}
+
+impl ExampleValues {
+    /// The kei-van depot of `workbooks/examples/fleet/tco-kei-vans.json`, with the package
+    /// folders relative to the repository's root.
+    ///
+    /// ```
+    /// let example = voltlex_excel::input::ExampleValues::kei_vans();
+    /// assert_eq!(example.tariff, "TEPCO EP High-Voltage Basic Plan");
+    /// ```
+    pub fn kei_vans() -> Self {
+        ExampleValues {
+            rules_package: "tariff-rules/jp-tepco-hv".into(),
+            tariff: "TEPCO EP High-Voltage Basic Plan".into(),
+            subsidy_package: "tariff-rules/jp-subsidies".into(),
+        }
+    }
+}
+
+/// A filled input workbook, read.
+///
+/// ```
+/// let input = voltlex_excel::input::StudyInput {
+///     study: serde_json::json!({ "fleet": { "size": 20 } }),
+///     site_load: None,
+///     defaults_used: vec![],
+///     catalogue_overlay: None,
+/// };
+/// assert_eq!(input.study["fleet"]["size"], 20);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct StudyInput {
+    /// The TCO study as `docs/tco.md`'s JSON: every key the workbook gave, with the Quick
+    /// defaults applied where the detailed sheets are empty; without `site.load` (the CLI adds
+    /// it: the SiteLoad sheet written as a CSV, or a file of its own), and with `site.rules`
+    /// the package folder as written in the workbook. Paths are as written (relative to the
+    /// workbook's folder, by the template's convention).
+    pub study: serde_json::Value,
+    /// The pasted SiteLoad year (interval start, kW), if any.
+    pub site_load: Option<Vec<(chrono::NaiveDateTime, f64)>>,
+    /// (input, value) for every Quick default that was applied, to be shown in the result.
+    pub defaults_used: Vec<(String, String)>,
+    /// A catalogue file (TOML, `docs/catalogue.md`) to lay over the built-in catalogue when
+    /// the Fleet sheet overrides the model's battery, chemistry, consumption or price: the
+    /// catalogue's entry with the workbook's figures, under the same name. The CLI writes it
+    /// beside the study and sets the study's `catalogue` key to it. `None` when no override.
+    pub catalogue_overlay: Option<String>,
+}
+
+/// One problem of the workbook, at its cell.
+///
+/// ```
+/// let error = voltlex_excel::input::CellError {
+///     sheet: "Fleet".into(),
+///     cell: "D7".into(),
+///     message: "battery capacity must be a number of kWh, found \"40kwh\"".into(),
+/// };
+/// assert_eq!(error.to_string(), "Fleet!D7: battery capacity must be a number of kWh, found \"40kwh\"");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellError {
+    /// Sheet name (empty when the file itself cannot be read).
+    pub sheet: String,
+    /// Cell reference such as `D7`.
+    pub cell: String,
+    /// What is wrong, what was expected and what was found.
+    pub message: String,
+}
+
+impl fmt::Display for CellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.sheet.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}!{}: {}", self.sheet, self.cell, self.message)
+        }
+    }
+}
+
+/// Every problem of a workbook, in sheet order, one per line when displayed.
+///
+/// ```
+/// use voltlex_excel::input::{CellError, InputErrors};
+/// let errors = InputErrors(vec![
+///     CellError { sheet: "Fleet".into(), cell: "B4".into(), message: "a".into() },
+///     CellError { sheet: "Trips".into(), cell: "A4".into(), message: "b".into() },
+/// ]);
+/// assert_eq!(errors.to_string(), "Fleet!B4: a\nTrips!A4: b");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputErrors(pub Vec<CellError>);
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}

@@ -1,0 +1,1241 @@
+//! Reading a filled input workbook: every problem collected, nothing partial returned.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Range, Reader, Xlsx};
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value};
+use voltlex_engine::tco::catalogue::Catalogue;
+
+use super::cells::{self, format_number, is_blank, shown};
+use super::layout::{
+    cell_name, Field, Kind, ListColumn, Shape, Sheet, CHARGERS, DEFAULT_COLUMN, FINANCE, FIRST_ROW,
+    FLEET, GOAL, HEADER_ROW, LISTS, MARKETS, QUICK, SCENARIO, SHEETS, SUBSIDIES, TRIPS,
+    VALUE_COLUMN,
+};
+use super::{CellError, InputErrors, StudyInput};
+
+/// At most this many errors are listed for the SiteLoad sheet (a pasted year with a wrong
+/// column would otherwise give 17,520 lines); the rest are counted.
+const SITE_LOAD_ERRORS: usize = 20;
+
+static EMPTY: Data = Data::Empty;
+
+/// Reads the input workbook at `path` (see [`crate::input`] and `docs/excel.md`). Every
+/// problem is reported at once, each at its cell; nothing is returned unless the whole
+/// workbook is right.
+///
+/// ```
+/// use voltlex_excel::input::{read_input, write_template, TemplateOptions};
+/// let dir = std::env::temp_dir().join(format!("voltlex-read-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("input.xlsx");
+/// // No tariff, vehicle or charger offered: the Quick defaults are missing, so the reader
+/// // asks for them.
+/// write_template(&path, &TemplateOptions::default(), None)?;
+/// let errors = read_input(&path).unwrap_err();
+/// assert!(errors.to_string().contains("Quick!B5: vehicle model is required"), "{errors}");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_input(path: &Path) -> Result<StudyInput, InputErrors> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputErrors(vec![CellError {
+            sheet: String::new(),
+            cell: String::new(),
+            message: format!("cannot read {}: {e}", path.display()),
+        }])
+    })?;
+    read_input_bytes(&bytes)
+}
+
+/// [`read_input`] for a workbook in memory.
+///
+/// ```
+/// let errors = voltlex_excel::input::read_input_bytes(b"not a workbook").unwrap_err();
+/// assert!(errors.to_string().starts_with("not an xlsx workbook"));
+/// ```
+pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
+    let fatal = |message: String| {
+        InputErrors(vec![CellError {
+            sheet: String::new(),
+            cell: String::new(),
+            message,
+        }])
+    };
+    let mut book =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| fatal(format!("not an xlsx workbook: {e}")))?;
+    let catalogue = Catalogue::builtin().map_err(|e| fatal(format!("the catalogue: {e}")))?;
+    let mut reader = WorkbookReader {
+        errors: Vec::new(),
+        catalogue,
+    };
+
+    // Sheets: unknown ones, then missing ones.
+    let names = book.sheet_names();
+    let known: Vec<&str> = SHEETS.iter().map(|s| s.name).chain([LISTS]).collect();
+    for name in &names {
+        if !known.contains(&name.as_str()) {
+            let hint = known
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(name))
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            reader.error(
+                name,
+                0,
+                0,
+                format!(
+                    "unknown sheet{hint}; the input workbook has the sheets {}",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    let mut ranges: HashMap<&'static str, Range<Data>> = HashMap::new();
+    for name in &known {
+        if names.iter().any(|n| n == name) {
+            match book.worksheet_range(name) {
+                Ok(range) => {
+                    ranges.insert(name, range);
+                }
+                Err(e) => reader.error(name, 0, 0, format!("cannot read the sheet: {e}")),
+            }
+        } else {
+            reader.error(
+                name,
+                0,
+                0,
+                "the sheet is missing (copy it from a new template: voltlex template)",
+            );
+        }
+    }
+
+    let empty = Range::empty();
+    let range = |name: &str| ranges.get(name).unwrap_or(&empty);
+    let present = |name: &str| ranges.contains_key(name);
+
+    let mut key_values: HashMap<&'static str, KeyValues> = HashMap::new();
+    let mut tables: HashMap<&'static str, TableRow> = HashMap::new();
+    let mut site_load = None;
+    for spec in SHEETS {
+        if !present(spec.name) {
+            continue;
+        }
+        match spec.shape {
+            Shape::KeyValue => {
+                key_values.insert(spec.name, reader.key_values(spec, range(spec.name)));
+            }
+            Shape::Table => {
+                tables.insert(spec.name, reader.table(spec, range(spec.name)));
+            }
+            Shape::Series => site_load = reader.site_load(spec, range(spec.name)),
+        }
+    }
+    let tariffs = tariff_packages(range(LISTS));
+
+    let mut study = Map::new();
+    let mut defaults_used = Vec::new();
+    let mut overlay = None;
+    // The study is assembled only when every sheet is there: cross-sheet checks would only
+    // repeat "missing" in other words.
+    if SHEETS.iter().all(|s| present(s.name)) && present(LISTS) {
+        let sheets = Sheets {
+            key_values: &key_values,
+            tables: &tables,
+        };
+        overlay = reader.assemble(&sheets, &tariffs, &mut study, &mut defaults_used);
+    }
+
+    if reader.errors.is_empty() {
+        Ok(StudyInput {
+            study: Value::Object(study),
+            site_load,
+            defaults_used,
+            catalogue_overlay: overlay,
+        })
+    } else {
+        Err(InputErrors(reader.errors))
+    }
+}
+
+/// Where a value came from.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    sheet: &'static str,
+    row: u32,
+    column: u32,
+}
+
+impl Place {
+    fn name(&self) -> String {
+        format!("{}!{}", self.sheet, cell_name(self.row, self.column))
+    }
+}
+
+/// A key/value sheet read: each input's row, and the values given.
+#[derive(Default)]
+struct KeyValues {
+    rows: HashMap<&'static str, u32>,
+    values: HashMap<&'static str, Value>,
+    /// Quick only: the Default column.
+    defaults: HashMap<&'static str, Value>,
+}
+
+/// The one row of a table sheet read.
+#[derive(Default)]
+struct TableRow {
+    /// The row read (the first filled one, or the first input row when all are empty).
+    row: u32,
+    values: HashMap<&'static str, Value>,
+}
+
+struct Sheets<'a> {
+    key_values: &'a HashMap<&'static str, KeyValues>,
+    tables: &'a HashMap<&'static str, TableRow>,
+}
+
+impl Sheets<'_> {
+    /// A value of a key/value sheet with its place (the place also when empty).
+    fn kv(&self, sheet: &Sheet, id: &str) -> (Option<Value>, Option<Place>) {
+        let Some(kv) = self.key_values.get(sheet.name) else {
+            return (None, None);
+        };
+        let place = kv.rows.get(id).map(|row| Place {
+            sheet: sheet.name,
+            row: *row,
+            column: u32::from(VALUE_COLUMN),
+        });
+        (kv.values.get(id).cloned(), place)
+    }
+
+    /// A value of a table sheet's row with its place.
+    fn table(&self, sheet: &Sheet, id: &str) -> (Option<Value>, Option<Place>) {
+        let Some(table) = self.tables.get(sheet.name) else {
+            return (None, None);
+        };
+        let column = sheet.fields.iter().position(|f| f.id == id);
+        let place = column
+            .and_then(|c| u32::try_from(c).ok())
+            .map(|column| Place {
+                sheet: sheet.name,
+                row: table.row,
+                column,
+            });
+        (table.values.get(id).cloned(), place)
+    }
+}
+
+struct WorkbookReader {
+    errors: Vec<CellError>,
+    catalogue: &'static Catalogue,
+}
+
+/// The field of `sheet` with `id` (ids are constants of the layout).
+fn field_of(sheet: &Sheet, id: &str) -> Option<&'static Field> {
+    SHEETS
+        .iter()
+        .find(|s| s.name == sheet.name)
+        .and_then(|s| s.fields.iter().find(|f| f.id == id))
+}
+
+/// A value as the result shows it: `20 vehicles`, `Mitsubishi Minicab EV`.
+fn display(value: &Value, unit: &str) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n
+            .as_f64()
+            .map(format_number)
+            .unwrap_or_else(|| n.to_string()),
+        other => other.to_string(),
+    };
+    if unit.is_empty() {
+        text
+    } else {
+        format!("{text} {unit}")
+    }
+}
+
+/// `a.b.c` ← value.
+fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            map.insert(path.to_string(), value);
+        }
+        Some((head, rest)) => {
+            let entry = map
+                .entry(head.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = entry {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// The Lists sheet's tariff → rules package pairs.
+fn tariff_packages(range: &Range<Data>) -> Vec<(String, String)> {
+    let Some((end, _)) = range.end() else {
+        return Vec::new();
+    };
+    (1..=end)
+        .filter_map(|row| {
+            let tariff = range.get_value((row, 0))?;
+            let package = range.get_value((row, 1))?;
+            match (tariff, package) {
+                (Data::String(t), Data::String(p)) => {
+                    Some((t.trim().to_string(), p.trim().to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+impl WorkbookReader {
+    fn error(&mut self, sheet: &str, row: u32, column: u32, message: impl Into<String>) {
+        self.errors.push(CellError {
+            sheet: sheet.to_string(),
+            cell: cell_name(row, column),
+            message: message.into(),
+        });
+    }
+
+    /// A cross-cell error at `place`, unless the cell already has one (a value that could not
+    /// be read is not also "missing").
+    fn error_at(&mut self, place: Place, message: impl Into<String>) {
+        let cell = cell_name(place.row, place.column);
+        if !self
+            .errors
+            .iter()
+            .any(|e| e.sheet == place.sheet && e.cell == cell)
+        {
+            self.error(place.sheet, place.row, place.column, message);
+        }
+    }
+
+    fn key_values(&mut self, spec: &Sheet, range: &Range<Data>) -> KeyValues {
+        let mut read = KeyValues::default();
+        let cell =
+            |row: u32, column: u16| range.get_value((row, u32::from(column))).unwrap_or(&EMPTY);
+        let end = range.end().map_or(0, |(row, _)| row + 1);
+        let quick = spec.name == QUICK.name;
+        for row in FIRST_ROW..end {
+            let label = cell(row, 0);
+            let value = cell(row, VALUE_COLUMN);
+            if is_blank(label) {
+                if !is_blank(value) {
+                    self.error(
+                        spec.name,
+                        row,
+                        u32::from(VALUE_COLUMN),
+                        format!(
+                            "a value without an input name in column A, found {}",
+                            shown(value)
+                        ),
+                    );
+                }
+                continue;
+            }
+            let field = match label {
+                Data::String(text) => spec
+                    .fields
+                    .iter()
+                    .find(|f| f.label.eq_ignore_ascii_case(text.trim())),
+                _ => None,
+            };
+            let Some(field) = field else {
+                let inputs: Vec<&str> = spec
+                    .fields
+                    .iter()
+                    .filter(|f| !matches!(f.kind, Kind::Section))
+                    .map(|f| f.label)
+                    .collect();
+                self.error(
+                    spec.name,
+                    row,
+                    0,
+                    format!(
+                        "unknown input {}; this sheet's inputs are {}",
+                        shown(label),
+                        inputs.join(", ")
+                    ),
+                );
+                continue;
+            };
+            if let Some(first) = read.rows.get(field.id) {
+                self.error(
+                    spec.name,
+                    row,
+                    0,
+                    format!(
+                        "the input \"{}\" is given twice (first on row {})",
+                        field.label,
+                        first + 1
+                    ),
+                );
+                continue;
+            }
+            read.rows.insert(field.id, row);
+            match cells::read(field, value) {
+                Ok(Some(v)) => {
+                    read.values.insert(field.id, v);
+                }
+                Ok(None) => {}
+                Err(message) => self.error(spec.name, row, u32::from(VALUE_COLUMN), message),
+            }
+            if quick {
+                let default = cell(row, DEFAULT_COLUMN);
+                let placeholder = matches!(default, Data::String(t) if t.trim() == "(required)");
+                if !placeholder {
+                    match cells::read(field, default) {
+                        Ok(Some(v)) => {
+                            read.defaults.insert(field.id, v);
+                        }
+                        Ok(None) => {}
+                        Err(message) => self.error(
+                            spec.name,
+                            row,
+                            u32::from(DEFAULT_COLUMN),
+                            format!("default {message}"),
+                        ),
+                    }
+                }
+            }
+        }
+        for field in spec.fields {
+            if !matches!(field.kind, Kind::Section) && !read.rows.contains_key(field.id) {
+                self.error(
+                    spec.name,
+                    HEADER_ROW,
+                    0,
+                    format!(
+                        "the input \"{}\" is missing (a row with \"{}\" in column A); copy it from a new template",
+                        field.label, field.label
+                    ),
+                );
+            }
+        }
+        read
+    }
+
+    /// Checks a table's (or the site load's) header row: columns are read by position.
+    fn check_headers(&mut self, spec: &Sheet, range: &Range<Data>) {
+        for (column, field) in (0u32..).zip(spec.fields) {
+            let found = range.get_value((HEADER_ROW, column)).unwrap_or(&EMPTY);
+            let matches =
+                matches!(found, Data::String(t) if t.trim().eq_ignore_ascii_case(&field.header()));
+            if !matches {
+                self.error(
+                    spec.name,
+                    HEADER_ROW,
+                    column,
+                    format!(
+                        "the column header must be \"{}\" (columns are read by position), found {}",
+                        field.header(),
+                        shown(found)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn table(&mut self, spec: &Sheet, range: &Range<Data>) -> TableRow {
+        self.check_headers(spec, range);
+        let width = u32::try_from(spec.fields.len()).unwrap_or(u32::MAX);
+        let end = range.end().map_or(0, |(row, _)| row + 1);
+        let filled =
+            |row: u32| (0..width).any(|c| !is_blank(range.get_value((row, c)).unwrap_or(&EMPTY)));
+        let mut read = TableRow {
+            row: FIRST_ROW,
+            values: HashMap::new(),
+        };
+        let mut first = None;
+        for row in FIRST_ROW..end {
+            if !filled(row) {
+                continue;
+            }
+            if let Some(first) = first {
+                let what = if spec.name == FLEET.name {
+                    "one vehicle group per study"
+                } else {
+                    "one row per study (for the one vehicle group)"
+                };
+                self.error(
+                    spec.name,
+                    row,
+                    0,
+                    format!(
+                        "{what}: row {} is the study's, this row is a second one; delete it or make a second workbook",
+                        first + 1
+                    ),
+                );
+                continue;
+            }
+            first = Some(row);
+            read.row = row;
+            for (column, field) in (0u32..).zip(spec.fields) {
+                match cells::read(field, range.get_value((row, column)).unwrap_or(&EMPTY)) {
+                    Ok(Some(v)) => {
+                        read.values.insert(field.id, v);
+                    }
+                    Ok(None) => {}
+                    Err(message) => self.error(spec.name, row, column, message),
+                }
+            }
+        }
+        read
+    }
+
+    fn site_load(
+        &mut self,
+        spec: &Sheet,
+        range: &Range<Data>,
+    ) -> Option<Vec<(NaiveDateTime, f64)>> {
+        self.check_headers(spec, range);
+        let kw_field = spec.fields.get(1)?;
+        let end = range.end().map_or(0, |(row, _)| row + 1);
+        let mut load = Vec::new();
+        let mut problems = 0usize;
+        let mut report = |reader: &mut Self, row: u32, column: u32, message: String| {
+            problems += 1;
+            if problems <= SITE_LOAD_ERRORS {
+                reader.error(spec.name, row, column, message);
+            }
+        };
+        let mut previous: Option<NaiveDateTime> = None;
+        for row in FIRST_ROW..end {
+            let start = range.get_value((row, 0)).unwrap_or(&EMPTY);
+            let kw = range.get_value((row, 1)).unwrap_or(&EMPTY);
+            if is_blank(start) && is_blank(kw) {
+                continue;
+            }
+            let at = match cells::read_datetime("interval start", start) {
+                Ok(at) => Some(at),
+                Err(message) => {
+                    report(self, row, 0, message);
+                    None
+                }
+            };
+            let value = match cells::read(kw_field, kw) {
+                Ok(Some(v)) => v.as_f64(),
+                Ok(None) => {
+                    report(
+                        self,
+                        row,
+                        1,
+                        "load must be a number of kW, found an empty cell".into(),
+                    );
+                    None
+                }
+                Err(message) => {
+                    report(self, row, 1, message);
+                    None
+                }
+            };
+            if let (Some(at), Some(before)) = (at, previous) {
+                if at <= before {
+                    report(
+                        self,
+                        row,
+                        0,
+                        format!(
+                            "interval starts must increase: this one ({}) is not after the row above's ({})",
+                            at.format("%Y-%m-%d %H:%M"),
+                            before.format("%Y-%m-%d %H:%M")
+                        ),
+                    );
+                }
+            }
+            if at.is_some() {
+                previous = at;
+            }
+            if let (Some(at), Some(kw)) = (at, value) {
+                load.push((at, kw));
+            }
+        }
+        if problems > SITE_LOAD_ERRORS {
+            self.error(
+                spec.name,
+                HEADER_ROW,
+                0,
+                format!(
+                    "{} more problems in this sheet are not listed",
+                    problems - SITE_LOAD_ERRORS
+                ),
+            );
+        }
+        (!load.is_empty()).then_some(load)
+    }
+
+    /// The value of a detailed cell, else the Quick value, else the Quick default (recorded);
+    /// an error at the Quick value's cell when all are empty.
+    fn resolve(
+        &mut self,
+        sheets: &Sheets,
+        quick_id: &str,
+        detailed: (Option<Value>, Option<Place>),
+        defaults_used: &mut Vec<(String, String)>,
+    ) -> Option<(Value, Place)> {
+        if let (Some(value), Some(place)) = detailed {
+            return Some((value, place));
+        }
+        let (value, place) = sheets.kv(&QUICK, quick_id);
+        let place = place?;
+        if let Some(value) = value {
+            return Some((value, place));
+        }
+        let quick = sheets.key_values.get(QUICK.name)?;
+        let field = field_of(&QUICK, quick_id)?;
+        if let Some(default) = quick.defaults.get(quick_id) {
+            defaults_used.push((field.label.to_string(), display(default, field.unit)));
+            return Some((
+                default.clone(),
+                Place {
+                    column: u32::from(DEFAULT_COLUMN),
+                    ..place
+                },
+            ));
+        }
+        let elsewhere = detailed
+            .1
+            .map(|p| format!(" and {} are", p.name()))
+            .unwrap_or_else(|| " is".into());
+        self.error_at(
+            place,
+            format!(
+                "{} is required: this cell, its Default{elsewhere} empty",
+                field.what
+            ),
+        );
+        None
+    }
+
+    /// Checks a catalogue name and returns the catalogue's spelling.
+    fn catalogue_name(
+        &mut self,
+        list: ListColumn,
+        value: &Value,
+        place: Place,
+        what: &str,
+    ) -> Option<String> {
+        let name = value.as_str()?;
+        let names: Vec<&str> = match list {
+            ListColumn::Vehicle => self
+                .catalogue
+                .vehicles
+                .iter()
+                .map(|v| v.name.as_str())
+                .collect(),
+            ListColumn::Charger => self
+                .catalogue
+                .chargers
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect(),
+            ListColumn::Ice => self.catalogue.ice.iter().map(|i| i.name.as_str()).collect(),
+            _ => return Some(name.to_string()),
+        };
+        let kind = match list {
+            ListColumn::Vehicle => "a vehicle model",
+            ListColumn::Charger => "a charger model",
+            _ => "an ICE comparator",
+        };
+        match names.iter().find(|n| n.eq_ignore_ascii_case(name)) {
+            Some(found) => Some(found.to_string()),
+            None => {
+                self.error_at(
+                    place,
+                    format!("{what} must be {kind} of the catalogue (see the drop-down), found \"{name}\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// Builds the study JSON; returns the catalogue overlay, if any.
+    fn assemble(
+        &mut self,
+        sheets: &Sheets,
+        tariffs: &[(String, String)],
+        study: &mut Map<String, Value>,
+        defaults_used: &mut Vec<(String, String)>,
+    ) -> Option<String> {
+        // Direct keys: every field whose id is a JSON path.
+        for spec in SHEETS {
+            for field in spec.fields {
+                let direct = !(field.id.starts_with("quick.")
+                    || field.id.starts_with("x.")
+                    || field.id.starts_with("fleet-override."));
+                if !direct {
+                    continue;
+                }
+                let (value, _) = match spec.shape {
+                    Shape::KeyValue => sheets.kv(spec, field.id),
+                    Shape::Table => sheets.table(spec, field.id),
+                    Shape::Series => (None, None),
+                };
+                if let Some(value) = value {
+                    insert_path(study, field.id, value);
+                }
+            }
+        }
+
+        self.site(sheets, tariffs, study, defaults_used);
+        let vehicle = self.fleet(sheets, study, defaults_used);
+        self.chargers(sheets, study, defaults_used);
+        self.finance(sheets, study, defaults_used);
+        self.subsidies(sheets, study);
+        self.markets(sheets, study, defaults_used);
+        self.goal(sheets, study);
+        vehicle.and_then(|name| self.overlay(sheets, &name))
+    }
+
+    fn site(
+        &mut self,
+        sheets: &Sheets,
+        tariffs: &[(String, String)],
+        study: &mut Map<String, Value>,
+        defaults_used: &mut Vec<(String, String)>,
+    ) {
+        let tariff = self.resolve(
+            sheets,
+            "quick.tariff",
+            sheets.kv(&SCENARIO, "site.tariff"),
+            defaults_used,
+        );
+        let (rules, _) = sheets.kv(&SCENARIO, "site.rules");
+        if let Some((tariff, place)) = &tariff {
+            insert_path(study, "site.tariff", tariff.clone());
+            if rules.is_none() {
+                let name = tariff.as_str().unwrap_or_default();
+                match tariffs.iter().find(|(t, _)| t.eq_ignore_ascii_case(name)) {
+                    Some((t, package)) => {
+                        insert_path(study, "site.tariff", Value::from(t.as_str()));
+                        insert_path(study, "site.rules", Value::from(package.as_str()));
+                    }
+                    None => self.error_at(
+                        *place,
+                        format!(
+                            "tariff plan must be a tariff of the drop-down list when Scenario › Rules package is empty, found \"{name}\""
+                        ),
+                    ),
+                }
+            }
+        }
+        if let Some((cap, _)) = self.resolve(
+            sheets,
+            "quick.import_cap",
+            sheets.kv(&SCENARIO, "site.import_cap_kw"),
+            defaults_used,
+        ) {
+            insert_path(study, "site.import_cap_kw", cap);
+        }
+        if let (Some(Value::String(text)), Some(place)) = sheets.kv(&SCENARIO, "site.indices") {
+            let mut indices = Map::new();
+            for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                match pair.split_once('=') {
+                    Some((name, file)) if !name.trim().is_empty() && !file.trim().is_empty() => {
+                        indices.insert(name.trim().to_string(), Value::from(file.trim()));
+                    }
+                    _ => self.error_at(
+                        place,
+                        format!("index files must be name=file pairs separated by ';', found \"{pair}\""),
+                    ),
+                }
+            }
+            insert_path(study, "site.indices", Value::Object(indices));
+        }
+    }
+
+    /// The fleet; returns the vehicle model's catalogue name.
+    fn fleet(
+        &mut self,
+        sheets: &Sheets,
+        study: &mut Map<String, Value>,
+        defaults_used: &mut Vec<(String, String)>,
+    ) -> Option<String> {
+        let vehicle = self
+            .resolve(
+                sheets,
+                "quick.vehicle",
+                sheets.table(&FLEET, "fleet.vehicle"),
+                defaults_used,
+            )
+            .and_then(|(value, place)| {
+                self.catalogue_name(ListColumn::Vehicle, &value, place, "vehicle model")
+            });
+        if let Some(name) = &vehicle {
+            insert_path(study, "fleet.vehicle", Value::from(name.as_str()));
+        }
+        let size = self.resolve(
+            sheets,
+            "quick.size",
+            sheets.table(&FLEET, "fleet.size"),
+            defaults_used,
+        );
+        if let Some((size, _)) = &size {
+            insert_path(study, "fleet.size", size.clone());
+        }
+        if let (Some(electric), Some(place), Some((size, _))) = (
+            sheets.table(&FLEET, "fleet.electric").0,
+            sheets.table(&FLEET, "fleet.electric").1,
+            &size,
+        ) {
+            if electric.as_f64() > size.as_f64() {
+                self.error_at(
+                    place,
+                    format!(
+                        "number of electric vehicles must be at most the fleet size ({}), found {}",
+                        display(size, ""),
+                        display(&electric, "")
+                    ),
+                );
+            }
+        }
+        if let (Some(ice), Some(place)) = sheets.table(&FLEET, "fleet.ice") {
+            if let Some(name) = self.catalogue_name(ListColumn::Ice, &ice, place, "ICE comparator")
+            {
+                insert_path(study, "fleet.ice", Value::from(name));
+            }
+        }
+        if let Some((km, _)) = self.resolve(
+            sheets,
+            "quick.km",
+            sheets.table(&TRIPS, "fleet.km_per_day"),
+            defaults_used,
+        ) {
+            insert_path(study, "fleet.km_per_day", km);
+        }
+        vehicle
+    }
+
+    fn chargers(
+        &mut self,
+        sheets: &Sheets,
+        study: &mut Map<String, Value>,
+        defaults_used: &mut Vec<(String, String)>,
+    ) {
+        let model = self
+            .resolve(
+                sheets,
+                "quick.charger",
+                sheets.table(&CHARGERS, "chargers.model"),
+                defaults_used,
+            )
+            .and_then(|(value, place)| {
+                self.catalogue_name(ListColumn::Charger, &value, place, "charger model")
+            });
+        if let Some(name) = model {
+            insert_path(study, "chargers.model", Value::from(name));
+        }
+    }
+
+    fn finance(
+        &mut self,
+        sheets: &Sheets,
+        study: &mut Map<String, Value>,
+        defaults_used: &mut Vec<(String, String)>,
+    ) {
+        for (quick, id) in [
+            ("quick.horizon", "finance.horizon_years"),
+            ("quick.fuel", "finance.fuel_price_per_litre"),
+            ("quick.battery", "finance.battery_replacement_per_kwh"),
+        ] {
+            if let Some((value, _)) =
+                self.resolve(sheets, quick, sheets.kv(&FINANCE, id), defaults_used)
+            {
+                insert_path(study, id, value);
+            }
+        }
+        let (financing, _) = sheets.kv(&FINANCE, "x.financing");
+        let financing = financing
+            .as_ref()
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let chosen = financing.clone().unwrap_or_else(|| "cash".into());
+        let loan_ids = ["x.loan_financed_pct", "x.loan_rate_pct", "x.loan_years"];
+        let lease_id = "x.lease_per_vehicle_per_year";
+        let shown_choice = financing.clone().unwrap_or_else(|| "empty (cash)".into());
+        // Rows of the other kinds of financing must be empty: a figure there would be ignored.
+        let others: Vec<&str> = match chosen.as_str() {
+            "loan" => vec![lease_id],
+            "lease" => loan_ids.to_vec(),
+            _ => loan_ids.iter().copied().chain([lease_id]).collect(),
+        };
+        for id in others {
+            if let (Some(_), Some(place), Some(field)) = (
+                sheets.kv(&FINANCE, id).0,
+                sheets.kv(&FINANCE, id).1,
+                field_of(&FINANCE, id),
+            ) {
+                self.error_at(
+                    place,
+                    format!("{} is given but Financing is {shown_choice}", field.what),
+                );
+            }
+        }
+        let required = |reader: &mut Self, id: &str| -> Option<Value> {
+            let (value, place) = sheets.kv(&FINANCE, id);
+            if value.is_none() {
+                if let (Some(place), Some(field)) = (place, field_of(&FINANCE, id)) {
+                    reader.error_at(
+                        place,
+                        format!("{} is required when Financing is {chosen}", field.what),
+                    );
+                }
+            }
+            value
+        };
+        let value = match chosen.as_str() {
+            "loan" => {
+                let pct = required(self, "x.loan_financed_pct");
+                let rate = required(self, "x.loan_rate_pct");
+                let years = required(self, "x.loan_years");
+                match (pct, rate, years) {
+                    (Some(pct), Some(rate), Some(years)) => Some(serde_json::json!({
+                        "loan": { "financed_pct": pct, "rate_pct": rate, "years": years }
+                    })),
+                    _ => None,
+                }
+            }
+            "lease" => required(self, lease_id)
+                .map(|price| serde_json::json!({ "lease": { "per_vehicle_per_year": price } })),
+            _ => financing.is_some().then(|| Value::from("cash")),
+        };
+        if let Some(value) = value {
+            insert_path(study, "finance.financing", value);
+        }
+    }
+
+    fn subsidies(&mut self, sheets: &Sheets, study: &mut Map<String, Value>) {
+        let (package, package_place) = sheets.kv(&SUBSIDIES, "x.subsidy_package");
+        let (date, date_place) = sheets.kv(&SUBSIDIES, "x.subsidy_date");
+        let (apply, _) = sheets.kv(&SUBSIDIES, "x.subsidy_apply");
+        if apply.as_ref().and_then(Value::as_str) == Some("no") {
+            return;
+        }
+        match (package, date) {
+            (Some(package), Some(date)) => {
+                insert_path(study, "subsidies.rules", package);
+                insert_path(study, "subsidies.date", date);
+            }
+            (Some(_), None) => {
+                if let Some(place) = date_place {
+                    self.error_at(place, "application date is required with a subsidy package (budget windows depend on it)");
+                }
+            }
+            (None, Some(_)) => {
+                if let Some(place) = package_place {
+                    self.error_at(
+                        place,
+                        "subsidy package is required when an application date is given",
+                    );
+                }
+            }
+            (None, None) => {
+                if apply.is_some() {
+                    if let Some(place) = package_place {
+                        self.error_at(place, "subsidy package is required when Apply is yes");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Requires `needed` (ids of Markets) when `given` has a value.
+    fn needs(&mut self, sheets: &Sheets, given: &str, needed: &[&str]) -> bool {
+        let mut complete = true;
+        for id in needed {
+            let (value, place) = sheets.kv(&MARKETS, id);
+            if value.is_none() {
+                complete = false;
+                if let (Some(place), Some(field), Some(given)) =
+                    (place, field_of(&MARKETS, id), field_of(&MARKETS, given))
+                {
+                    self.error_at(
+                        place,
+                        format!("{} is required with a {}", field.what, given.what),
+                    );
+                }
+            }
+        }
+        complete
+    }
+
+    fn markets(
+        &mut self,
+        sheets: &Sheets,
+        study: &mut Map<String, Value>,
+        defaults_used: &mut Vec<(String, String)>,
+    ) {
+        // The direct pass wrote v2g.*, pv.*, storage.* as given; rebuild them here.
+        study.remove("v2g");
+        study.remove("pv");
+        study.remove("storage");
+        let (v2g, _) = sheets.kv(&MARKETS, "x.v2g");
+        if v2g.as_ref().and_then(Value::as_str) == Some("yes") {
+            let (file, file_place) = sheets.kv(&MARKETS, "x.spot_file");
+            let (area, area_place) = sheets.kv(&MARKETS, "x.spot_area");
+            if file.is_none() {
+                if let Some(place) = file_place {
+                    self.error_at(place, "JEPX spot file is required when V2G is yes");
+                }
+            }
+            if area.is_none() {
+                if let Some(place) = area_place {
+                    self.error_at(place, "JEPX area is required when V2G is yes");
+                }
+            }
+            if let (Some(file), Some(area)) = (file, area) {
+                let mut section = Map::new();
+                section.insert(
+                    "spot".into(),
+                    serde_json::json!({ "file": file, "area": area }),
+                );
+                let cap = match sheets.kv(&MARKETS, "v2g.export_cap_kw").0 {
+                    Some(cap) => cap,
+                    None => {
+                        defaults_used.push(("Export cap".into(), "0 kW (V2B only)".into()));
+                        Value::from(0)
+                    }
+                };
+                section.insert("export_cap_kw".into(), cap);
+                for (id, key) in [
+                    ("v2g.aggregator_share_pct", "aggregator_share_pct"),
+                    ("v2g.fee_per_vehicle_month", "fee_per_vehicle_month"),
+                    ("v2g.minimum_soc_pct", "minimum_soc_pct"),
+                ] {
+                    if let Some(value) = sheets.kv(&MARKETS, id).0 {
+                        section.insert(key.into(), value);
+                    }
+                }
+                study.insert("v2g".into(), Value::Object(section));
+            }
+        }
+        self.asset(
+            sheets,
+            study,
+            "pv",
+            "pv.kwp",
+            &["pv.price_per_kwp"],
+            &["pv.tilt_deg"],
+        );
+        self.asset(
+            sheets,
+            study,
+            "storage",
+            "storage.kwh",
+            &["storage.kw", "storage.price"],
+            &[],
+        );
+    }
+
+    /// PV or storage: the size with what it requires, or nothing (and nothing else given).
+    fn asset(
+        &mut self,
+        sheets: &Sheets,
+        study: &mut Map<String, Value>,
+        key: &str,
+        size: &str,
+        required: &[&str],
+        optional: &[&str],
+    ) {
+        if sheets.kv(&MARKETS, size).0.is_some() {
+            if self.needs(sheets, size, required) {
+                let mut section = Map::new();
+                for id in [size].iter().chain(required).chain(optional) {
+                    if let Some(value) = sheets.kv(&MARKETS, id).0 {
+                        let name = id.split_once('.').map_or(*id, |(_, n)| n);
+                        section.insert(name.into(), value);
+                    }
+                }
+                study.insert(key.into(), Value::Object(section));
+            }
+            return;
+        }
+        for id in required.iter().chain(optional) {
+            if let (Some(_), Some(place), Some(field), Some(size_field)) = (
+                sheets.kv(&MARKETS, id).0,
+                sheets.kv(&MARKETS, id).1,
+                field_of(&MARKETS, id),
+                field_of(&MARKETS, size),
+            ) {
+                self.error_at(
+                    place,
+                    format!(
+                        "{} is given without a {} (Markets › {})",
+                        field.what, size_field.what, size_field.label
+                    ),
+                );
+            }
+        }
+    }
+
+    fn goal(&mut self, sheets: &Sheets, study: &mut Map<String, Value>) {
+        // Charger names and yes/no options are rewritten; lists needing a site asset checked.
+        if let (Some(Value::Array(names)), Some(place)) =
+            sheets.kv(&GOAL, "goal_seek.space.charger")
+        {
+            let mut checked = Vec::new();
+            for name in &names {
+                if let Some(found) =
+                    self.catalogue_name(ListColumn::Charger, name, place, "charger models")
+                {
+                    checked.push(Value::from(found));
+                }
+            }
+            insert_path(study, "goal_seek.space.charger", Value::Array(checked));
+        }
+        if let Some(Value::Array(options)) = sheets.kv(&GOAL, "goal_seek.space.v2g").0 {
+            let flags = options
+                .iter()
+                .map(|o| Value::Bool(o.as_str() == Some("yes")))
+                .collect();
+            insert_path(study, "goal_seek.space.v2g", Value::Array(flags));
+        }
+        for (list, needs, what) in [
+            ("goal_seek.space.pv_kwp", "pv", "a PV price on Markets"),
+            (
+                "goal_seek.space.storage_kwh",
+                "storage",
+                "storage power and price on Markets",
+            ),
+        ] {
+            if let (Some(_), Some(place)) = sheets.kv(&GOAL, list) {
+                let has_terms = match needs {
+                    "pv" => sheets.kv(&MARKETS, "pv.price_per_kwp").0.is_some(),
+                    _ => {
+                        sheets.kv(&MARKETS, "storage.kw").0.is_some()
+                            && sheets.kv(&MARKETS, "storage.price").0.is_some()
+                    }
+                };
+                if !has_terms {
+                    let field = field_of(&GOAL, list).map_or("sizes", |f| f.what);
+                    self.error_at(place, format!("{field} need {what}"));
+                }
+            }
+        }
+    }
+
+    /// The catalogue overlay of the Fleet sheet's overrides, checked by the catalogue reader.
+    fn overlay(&mut self, sheets: &Sheets, name: &str) -> Option<String> {
+        let overrides: Vec<(&str, Value, Place)> = FLEET
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let key = f.id.strip_prefix("fleet-override.")?;
+                match sheets.table(&FLEET, f.id) {
+                    (Some(value), Some(place)) => Some((key, value, place)),
+                    _ => None,
+                }
+            })
+            .collect();
+        let first_place = overrides.first().map(|(_, _, p)| *p)?;
+        let model = self
+            .catalogue
+            .vehicles
+            .iter()
+            .find(|v| v.name == name)?
+            .clone();
+        let get = |key: &str| {
+            overrides
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, v, _)| v.clone())
+        };
+        let number =
+            |key: &str, catalogue: f64| get(key).and_then(|v| v.as_f64()).unwrap_or(catalogue);
+        let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
+        let price = get("list_price")
+            .and_then(|v| v.as_f64())
+            .map(format_number)
+            .unwrap_or_else(|| model.list_price.to_string());
+        let chemistry = get("chemistry")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or(model.chemistry.clone());
+        let changed: Vec<String> = overrides
+            .iter()
+            .map(|(key, _, place)| format!("{key} from the input workbook ({})", place.name()))
+            .collect();
+        let mut sources = String::new();
+        for (index, source) in model.sources.iter().enumerate() {
+            let note = if index == 0 {
+                format!("{}; {}", changed.join(", "), source.note)
+            } else {
+                source.note.clone()
+            };
+            sources += &format!(
+                "{{ url = {}, note = {} }}, ",
+                quote(&source.url),
+                quote(&note)
+            );
+        }
+        let text = format!(
+            "# Written by voltlex from the input workbook's Fleet sheet: the catalogue's entry\n\
+             # with the workbook's figures.\n\
+             [[vehicle]]\nname = {}\nmaker = {}\nclass = {}\npowertrain = {}\n\
+             battery_kwh = {}\nchemistry = {}\nkwh_per_km = {}\nmax_ac_kw = {}\nmax_dc_kw = {}\n\
+             v2h = {}\nv2g = {}\nlist_price = {}\ngross_weight_t = {}\nsources = [{}]\n",
+            quote(&model.name),
+            quote(&model.maker),
+            quote(&model.class),
+            quote(&model.powertrain),
+            toml_float(number("battery_kwh", model.battery_kwh)),
+            quote(&chemistry),
+            toml_float(number("kwh_per_km", model.kwh_per_km)),
+            toml_float(model.max_ac_kw),
+            toml_float(model.max_dc_kw),
+            model.v2h,
+            model.v2g,
+            price,
+            toml_float(model.gross_weight_t),
+            sources.trim_end_matches(", "),
+        );
+        match Catalogue::builtin_with(&text, "input workbook") {
+            Ok(_) => Some(text),
+            Err(e) => {
+                self.error_at(
+                    first_place,
+                    format!("the vehicle's figures are refused by the catalogue: {e}"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A float as TOML writes it (`20.0`, `0.11`).
+fn toml_float(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.1}")
+    } else {
+        x.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_nest() {
+        let mut map = Map::new();
+        insert_path(&mut map, "site.import_cap_kw", Value::from(600));
+        insert_path(&mut map, "site.tariff", Value::from("T"));
+        insert_path(&mut map, "name", Value::from("N"));
+        assert_eq!(
+            Value::Object(map),
+            serde_json::json!({ "site": { "import_cap_kw": 600, "tariff": "T" }, "name": "N" })
+        );
+    }
+
+    #[test]
+    fn every_input_sheet_is_known_to_the_layout() {
+        assert!(SHEETS
+            .iter()
+            .any(|s| s.name == crate::input::layout::SITE_LOAD));
+    }
+}
