@@ -332,6 +332,27 @@ impl Design {
     }
 }
 
+/// Prices and policy a design's costs are computed under: what the workbook's what-if grid
+/// varies without simulating again (the dispatch does not depend on them).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Outlook {
+    /// The electricity bill change × this (1 = the tariff as billed).
+    pub electricity_price_factor: f64,
+    /// Fuel prices × this.
+    pub fuel_price_factor: f64,
+    /// Whether the subsidy rules apply.
+    pub subsidies: bool,
+}
+
+impl Default for Outlook {
+    fn default() -> Self {
+        Outlook {
+            electricity_price_factor: 1.0,
+            fuel_price_factor: 1.0,
+            subsidies: true,
+        }
+    }
+}
 /// A day dispatched, and the days it stands for.
 struct SimulatedDay {
     /// The site alone over the day (noon to noon): prices, ratchet, base load.
@@ -352,7 +373,8 @@ pub struct TcoStudy {
     days: Vec<SimulatedDay>,
     /// The site over the whole year (its bills).
     year: Scenario,
-    baseline_bill: f64,
+    /// The site's bills for the year without the fleet, PV or storage.
+    baseline_run: voltlex_engine::billing::BillRun,
     vehicle: VehicleModel,
     ice: IceComparator,
     catalogue: Catalogue,
@@ -387,6 +409,12 @@ pub struct EnergyYear {
     pub vehicle_first_year_loss: f64,
     /// Days dispatched.
     pub days_dispatched: usize,
+    /// Each dispatched day, slot by slot (not in JSON: the workbook draws from it).
+    #[serde(skip)]
+    pub days: Vec<DayProfileData>,
+    /// The site's bills for the year with the design (not in JSON).
+    #[serde(skip)]
+    pub bills: Option<voltlex_engine::billing::BillRun>,
 }
 
 /// A design's result.
@@ -431,6 +459,22 @@ impl TcoStudy {
     /// names with the closest ones; a site load that is not a year.
     pub fn read(path: &Path) -> anyhow::Result<TcoStudy> {
         let file: TcoFile = scenario::read_json(path, "TCO study")?;
+        Self::prepare(file, path)
+    }
+
+    /// A study given as the JSON value of a study file (what an input workbook becomes);
+    /// `origin` names it in messages and its folder is where relative paths start.
+    ///
+    /// # Errors
+    ///
+    /// A value that is not a study (the key and what was expected), and as [`TcoStudy::read`].
+    pub fn from_json(value: serde_json::Value, origin: &Path) -> anyhow::Result<TcoStudy> {
+        let file: TcoFile = serde_json::from_value(value)
+            .map_err(|e| anyhow!("{}: the study it describes: {e}", origin.display()))?;
+        Self::prepare(file, origin)
+    }
+
+    fn prepare(file: TcoFile, path: &Path) -> anyhow::Result<TcoStudy> {
         let folder = path.parent().unwrap_or(Path::new("."));
         // The built-in catalogue, with the study's own file (if any) laid over it by name.
         let catalogue = match &file.catalogue {
@@ -606,7 +650,7 @@ impl TcoStudy {
             simulation: file.simulation,
             days,
             year,
-            baseline_bill: to_f64(baseline.total),
+            baseline_run: baseline,
             vehicle,
             ice,
             catalogue,
@@ -669,7 +713,11 @@ impl TcoStudy {
 
     /// The all-combustion fleet of today.
     pub fn baseline(&self) -> anyhow::Result<Vec<FleetPart>> {
-        Ok(vec![self.ice_part(self.fleet_size())?])
+        self.baseline_with(&Outlook::default())
+    }
+
+    fn baseline_with(&self, outlook: &Outlook) -> anyhow::Result<Vec<FleetPart>> {
+        Ok(vec![self.ice_part(self.fleet_size(), outlook)?])
     }
 
     fn years_km(&self) -> f64 {
@@ -677,7 +725,7 @@ impl TcoStudy {
         self.file.fleet.km_per_day * per_year as f64
     }
 
-    fn ice_part(&self, count: u32) -> anyhow::Result<FleetPart> {
+    fn ice_part(&self, count: u32, outlook: &Outlook) -> anyhow::Result<FleetPart> {
         let finance = &self.file.finance;
         let class = self.catalogue.class_costs(&self.vehicle.class)?;
         let km = self.years_km() * f64::from(count);
@@ -694,7 +742,7 @@ impl TcoStudy {
         );
         part.residual_share =
             residual_share(&class.residual_share_after_years, finance.horizon_years);
-        part.energy_per_year = litres * finance.fuel_price_per_litre;
+        part.energy_per_year = litres * finance.fuel_price_per_litre * outlook.fuel_price_factor;
         part.energy_escalation = finance.fuel_escalation_pct / 100.0;
         part.maintenance_per_year = km * to_f64(self.ice.maintenance_per_km);
         part.insurance_per_year = f64::from(count) * to_f64(class.insurance_per_year);
@@ -879,7 +927,7 @@ impl TcoStudy {
     ///
     /// Unknown charger model, subsidy rules that cannot be evaluated.
     pub fn investment(&self, design: &Design) -> anyhow::Result<f64> {
-        let parts = self.parts(design, None)?;
+        let parts = self.parts(design, None, &Outlook::default())?;
         Ok(parts.iter().map(FleetPart::net_investment).sum())
     }
 
@@ -889,12 +937,17 @@ impl TcoStudy {
         &self,
         design: &Design,
         energy: Option<&EnergyYear>,
+        outlook: &Outlook,
     ) -> anyhow::Result<Vec<FleetPart>> {
         let finance = &self.file.finance;
         let horizon = finance.horizon_years;
         let charger = self.charger(&design.charger)?;
         let class = self.catalogue.class_costs(&self.vehicle.class)?;
-        let subsidies = self.subsidies(design)?;
+        let subsidies = if outlook.subsidies {
+            self.subsidies(design)?
+        } else {
+            Subsidies::default()
+        };
         let electric = f64::from(design.electric);
         let km = self.years_km() * electric;
         let mut ev = FleetPart::vehicles(
@@ -920,7 +973,7 @@ impl TcoStudy {
         ev.insurance_per_year = electric * to_f64(class.insurance_per_year);
         ev.taxes_per_year = electric * to_f64(class.ev_annual_tax);
         if let Some(energy) = energy {
-            ev.energy_per_year = energy.electricity_change;
+            ev.energy_per_year = energy.electricity_change * outlook.electricity_price_factor;
             ev.energy_escalation = finance.electricity_escalation_pct / 100.0;
             ev.co2_tonnes_per_year = energy.import_change_kwh * self.grid_kg_per_kwh / 1000.0;
             if let (Some(v2g), true) = (&self.file.v2g, design.v2g) {
@@ -941,7 +994,7 @@ impl TcoStudy {
         let mut parts = vec![ev];
         let diesel = self.fleet_size().saturating_sub(design.electric);
         if diesel > 0 {
-            parts.push(self.ice_part(diesel)?);
+            parts.push(self.ice_part(diesel, outlook)?);
         }
         Ok(parts)
     }
@@ -953,18 +1006,36 @@ impl TcoStudy {
     ///
     /// A day that cannot be dispatched, bills that cannot be computed, bad figures.
     pub fn evaluate(&self, design: &Design) -> anyhow::Result<DesignResult> {
+        self.evaluate_with(design, &Outlook::default())
+    }
+
+    /// [`TcoStudy::evaluate`] under another price and subsidy outlook (the baseline too):
+    /// the simulated year is reused, only the money changes.
+    ///
+    /// # Errors
+    ///
+    /// As [`TcoStudy::evaluate`].
+    pub fn evaluate_with(
+        &self,
+        design: &Design,
+        outlook: &Outlook,
+    ) -> anyhow::Result<DesignResult> {
         let energy = self.energy_year(design)?;
-        let parts = self.parts(design, Some(&energy))?;
+        let parts = self.parts(design, Some(&energy), outlook)?;
         let horizon = self.file.finance.horizon_years;
         let years = model::yearly_costs(&parts, horizon)?;
-        let baseline = model::yearly_costs(&self.baseline()?, horizon)?;
+        let baseline = model::yearly_costs(&self.baseline_with(outlook)?, horizon)?;
         let comparison = model::compare(
             &baseline,
             &years,
             self.file.finance.discount_rate_pct / 100.0,
         )?;
         let investment = parts.iter().map(FleetPart::net_investment).sum();
-        let subsidies = self.subsidies(design)?.by_rule;
+        let subsidies = if outlook.subsidies {
+            self.subsidies(design)?.by_rule
+        } else {
+            Vec::new()
+        };
         Ok(DesignResult {
             design: design.clone(),
             energy: (*energy).clone(),
@@ -974,6 +1045,26 @@ impl TcoStudy {
             investment,
             subsidies,
         })
+    }
+
+    /// The site's bills for the year without the fleet, PV or storage.
+    pub fn baseline_bills(&self) -> &voltlex_engine::billing::BillRun {
+        &self.baseline_run
+    }
+
+    /// The vehicle model of the study's EVs.
+    pub fn vehicle_model(&self) -> &VehicleModel {
+        &self.vehicle
+    }
+
+    /// The largest export to the grid the study's `v2g` section allows, kW.
+    pub fn export_cap_kw(&self) -> Option<f64> {
+        self.file.v2g.as_ref().map(|v2g| v2g.export_cap_kw)
+    }
+
+    /// The fleet's size today (combustion vehicles replaced by the design's EVs).
+    pub fn fleet_size_today(&self) -> u32 {
+        self.file.fleet.size
     }
 
     /// The diesel fleet's own yearly costs.
@@ -1174,6 +1265,7 @@ impl TcoStudy {
         let (mut fleet_kwh, mut export_revenue, mut exported_kwh) = (0.0, 0.0, 0.0);
         // One vehicle's state of charge over the year (fraction), for its battery's ageing.
         let mut soc_by_day: BTreeMap<NaiveDate, Vec<f64>> = BTreeMap::new();
+        let mut profiles = Vec::with_capacity(self.days.len());
         for day in &self.days {
             let flows = self.dispatch_day(
                 design,
@@ -1184,6 +1276,7 @@ impl TcoStudy {
                 &chemistry,
             )?;
             let start = day.site.fleet.problem.start;
+            profiles.push(flows.profile.clone());
             for represented in &day.represents {
                 let shift = *represented - start.date();
                 for (slot, kw) in flows.site_kw.iter().enumerate() {
@@ -1221,7 +1314,7 @@ impl TcoStudy {
             .ok_or_else(|| anyhow!("{}: the site has no rules to bill", self.path.display()))?;
         let (life, first_year_loss) = self.battery_life(&soc_by_day, &chemistry)?;
         Ok(EnergyYear {
-            electricity_change: to_f64(run.total) - self.baseline_bill,
+            electricity_change: to_f64(run.total) - to_f64(self.baseline_run.total),
             import_change_kwh,
             fleet_kwh,
             export_revenue,
@@ -1230,6 +1323,8 @@ impl TcoStudy {
             vehicle_battery_life_years: life,
             vehicle_first_year_loss: first_year_loss,
             days_dispatched: self.days.len(),
+            days: profiles,
+            bills: Some(run),
         })
     }
 
@@ -1313,6 +1408,10 @@ impl TcoStudy {
             None => vec![0.0; problem.slots()],
         };
         let vehicle_sessions = problem.sessions.len();
+        let slot_count = problem.slots();
+        // Each vehicle's kW per slot (+ charge, − discharge), and the storage's.
+        let mut vehicles_kw: Vec<(String, Vec<f64>)> = Vec::new();
+        let mut storage_kw = vec![0.0; slot_count];
         let (mut dispatch_problem, uncontrolled_kw) = match design.charging {
             Charging::Uncontrolled => {
                 // Vehicles charge at full power on arrival (the cap is ignored, as the
@@ -1339,6 +1438,13 @@ impl TcoStudy {
                     );
                 }
                 let fleet_kw = run.schedule.fleet_kw(&problem);
+                for (session, powers) in problem.sessions.iter().zip(&run.schedule.power_kw) {
+                    let mut kw = vec![0.0; slot_count];
+                    for (slot, power) in kw.iter_mut().skip(session.first_slot).zip(powers) {
+                        *slot = *power;
+                    }
+                    vehicles_kw.push((session.vehicle.clone(), kw));
+                }
                 let mut fixed = problem.clone();
                 for (base, kw) in fixed.base_kw.iter_mut().zip(&fleet_kw) {
                     *base += kw;
@@ -1399,12 +1505,23 @@ impl TcoStudy {
                 .zip(result.plan.charge_kw.iter().zip(&result.plan.discharge_kw))
                 .enumerate()
             {
+                let mut kw = vec![0.0; slot_count];
                 for (offset, (c, d)) in charge.iter().zip(discharge).enumerate() {
                     if let Some(value) = net.get_mut(session.first_slot + offset) {
                         *value += c - d;
                     }
+                    if let Some(value) = kw.get_mut(session.first_slot + offset) {
+                        *value = c - d;
+                    }
                     if index < vehicle_sessions {
                         fleet_kwh += c * hours;
+                    }
+                }
+                if index < vehicle_sessions {
+                    vehicles_kw.push((session.vehicle.clone(), kw));
+                } else {
+                    for (total, value) in storage_kw.iter_mut().zip(&kw) {
+                        *total += value;
                     }
                 }
             }
@@ -1431,12 +1548,40 @@ impl TcoStudy {
             }
             _ => uncontrolled_soc(&problem),
         };
+        let charge_kw = (0..slot_count)
+            .map(|slot| {
+                vehicles_kw
+                    .iter()
+                    .filter_map(|(_, kw)| kw.get(slot))
+                    .map(|kw| kw.max(0.0))
+                    .sum()
+            })
+            .collect();
+        let discharge_kw = (0..slot_count)
+            .map(|slot| {
+                vehicles_kw
+                    .iter()
+                    .filter_map(|(_, kw)| kw.get(slot))
+                    .map(|kw| (-kw).max(0.0))
+                    .sum()
+            })
+            .collect();
         Ok(DayFlows {
             site_kw,
             fleet_kwh,
             export_revenue,
             exported_kwh,
             soc,
+            profile: DayProfileData {
+                start: problem.start,
+                slot_minutes: problem.slot_minutes,
+                base_kw,
+                pv_kw,
+                charge_kw,
+                discharge_kw,
+                storage_kw,
+                vehicles_kw,
+            },
         })
     }
 
@@ -1541,6 +1686,43 @@ struct DayFlows {
     exported_kwh: f64,
     /// The first vehicle's state of charge per slot start (48 values).
     soc: Vec<f64>,
+    profile: DayProfileData,
+}
+
+/// A dispatched day, slot by slot, for the facility view (kW; the workbook's energy profile
+/// and schedule sheets).
+#[derive(Clone, Debug)]
+pub struct DayProfileData {
+    /// First slot's start.
+    pub start: NaiveDateTime,
+    /// Slot length, minutes.
+    pub slot_minutes: u32,
+    /// The site's own load (meter data without the fleet or PV).
+    pub base_kw: Vec<f64>,
+    /// PV generation.
+    pub pv_kw: Vec<f64>,
+    /// All vehicles' charging (grid side).
+    pub charge_kw: Vec<f64>,
+    /// All vehicles' discharge (grid side).
+    pub discharge_kw: Vec<f64>,
+    /// The stationary battery (+ charge, − discharge).
+    pub storage_kw: Vec<f64>,
+    /// Each vehicle (+ charge, − discharge).
+    pub vehicles_kw: Vec<(String, Vec<f64>)>,
+}
+
+impl DayProfileData {
+    /// The site's import per slot: base − PV + vehicles + storage, never below zero.
+    pub fn import_kw(&self) -> Vec<f64> {
+        (0..self.base_kw.len())
+            .map(|slot| {
+                let at = |series: &[f64]| series.get(slot).copied().unwrap_or(0.0);
+                (at(&self.base_kw) - at(&self.pv_kw) + at(&self.charge_kw) - at(&self.discharge_kw)
+                    + at(&self.storage_kw))
+                .max(0.0)
+            })
+            .collect()
+    }
 }
 
 fn site_slots(problem: &Problem) -> SiteSlots {
