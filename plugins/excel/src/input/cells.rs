@@ -91,6 +91,16 @@ fn expected_number(unit: &str, whole: bool) -> String {
     }
 }
 
+/// `numbers of kWp`, `whole numbers of vehicles`: the items of a list.
+fn expected_numbers(unit: &str, whole: bool) -> String {
+    let numbers = if whole { "whole numbers" } else { "numbers" };
+    if unit.is_empty() {
+        numbers.to_string()
+    } else {
+        format!("{numbers} of {unit}")
+    }
+}
+
 /// Reads one number of `kind` (which must be [`Kind::Number`]).
 fn read_number(
     what: &str,
@@ -114,8 +124,11 @@ fn read_number(
             format_number(x)
         ));
     }
+    // Counts read "at least 1", quantities "at most 100%", "at least 0 kW".
     let spaced = |unit: &str| {
-        if unit.is_empty() || unit.starts_with('%') || unit.starts_with('°') {
+        if whole {
+            String::new()
+        } else if unit.is_empty() || unit.starts_with('%') || unit.starts_with('°') {
             unit.to_string()
         } else {
             format!(" {unit}")
@@ -294,8 +307,8 @@ pub(crate) fn read(field: &Field, data: &Data) -> Result<Option<Value>, String> 
             for item in list_items(data) {
                 if is_blank(&item) {
                     return Err(format!(
-                        "{what} must be {}s separated by commas, found {} (an empty item)",
-                        expected_number(unit, whole),
+                        "{what} must be {} separated by commas, found {} (an empty item)",
+                        expected_numbers(unit, whole),
                         shown(data)
                     ));
                 }
@@ -304,8 +317,8 @@ pub(crate) fn read(field: &Field, data: &Data) -> Result<Option<Value>, String> 
                     .filter(|x| *x >= 0.0)
                     .ok_or_else(|| {
                         format!(
-                            "{what} must be {}s (at least 0) separated by commas, found {}",
-                            expected_number(unit, whole),
+                            "{what} must be {} (at least 0) separated by commas, found {}",
+                            expected_numbers(unit, whole),
                             shown(data)
                         )
                     })?;

@@ -199,7 +199,7 @@ pub(crate) struct Sheet {
 /// Quick: the first answer.
 pub(crate) const QUICK: Sheet = Sheet {
     name: "Quick",
-    title: "Quick study: six questions for a first answer",
+    title: "Quick study: a first answer from nine inputs",
     intro: "Fill the Value column; an empty value takes the Default beside it (shown in the result). A value on a detailed sheet (Scenario, Fleet, Trips, Chargers, Finance) overrides this sheet.",
     shape: Shape::KeyValue,
     fields: &[

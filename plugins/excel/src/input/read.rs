@@ -149,6 +149,13 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
         overlay = reader.assemble(&sheets, &tariffs, &mut study, &mut defaults_used);
     }
 
+    // Sheet order (unknown sheets first), then row and column: the workbook read top-down.
+    let order = |error: &CellError| {
+        let sheet = known.iter().position(|k| *k == error.sheet);
+        let (row, column) = cell_position(&error.cell);
+        (sheet, row, column)
+    };
+    reader.errors.sort_by_key(order);
     if reader.errors.is_empty() {
         Ok(StudyInput {
             study: Value::Object(study),
@@ -1207,6 +1214,17 @@ impl WorkbookReader {
     }
 }
 
+/// (row, column) of a cell name such as `D7`, for ordering.
+fn cell_position(cell: &str) -> (u32, u32) {
+    let letters = cell.chars().take_while(char::is_ascii_alphabetic);
+    let column = letters.fold(0u32, |n, c| n * 26 + u32::from(c) - u32::from('A') + 1);
+    let row = cell
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .unwrap_or(0);
+    (row, column)
+}
+
 /// A float as TOML writes it (`20.0`, `0.11`).
 fn toml_float(x: f64) -> String {
     if x.fract() == 0.0 {
@@ -1219,6 +1237,13 @@ fn toml_float(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_order_by_row_then_column() {
+        assert!(cell_position("B4") < cell_position("A5"));
+        assert!(cell_position("Z4") < cell_position("AA4"));
+        assert_eq!(cell_position("D7"), (7, 4));
+    }
 
     #[test]
     fn paths_nest() {

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    Color, DataValidation, DataValidationErrorStyle, ExcelDateTime, Format, FormatBorder, Formula,
-    Workbook, Worksheet,
+    Color, DataValidation, DataValidationErrorStyle, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, Formula, Workbook, Worksheet,
 };
 
 use super::layout::{
@@ -70,10 +70,12 @@ impl Formats {
                 .set_bold()
                 .set_background_color(Color::RGB(0xEDEDED)),
             unit: Format::new().set_font_color(grey),
-            note: Format::new().set_font_color(grey).set_text_wrap(),
+            // Not wrapped: rows keep their height and a long note runs on to the right.
+            note: Format::new().set_font_color(grey),
             default: Format::new()
                 .set_font_color(grey)
-                .set_num_format("#,##0.##"),
+                .set_num_format("#,##0.##")
+                .set_align(FormatAlign::Left),
             input_number: input.clone().set_num_format("#,##0.##"),
             input_money: input.clone().set_num_format("#,##0"),
             input_time: input.clone().set_num_format("hh:mm"),
@@ -334,7 +336,7 @@ fn key_value_sheet(
     if quick {
         sheet.set_column_width(DEFAULT_COLUMN, 30)?;
     }
-    sheet.set_column_width(note_column, 80)?;
+    sheet.set_column_width(note_column, 100)?;
     Ok(())
 }
 
@@ -383,7 +385,7 @@ fn legend(
         sheet.write_string_with_format(row, first_column + 1, field.note, &formats.note)?;
     }
     sheet.set_column_width(first_column, 24)?;
-    sheet.set_column_width(first_column + 1, 70)?;
+    sheet.set_column_width(first_column + 1, 90)?;
     Ok(())
 }
 
