@@ -839,7 +839,10 @@ fn libreoffice_prints_the_workbook_and_recalculates_the_same_numbers() {
     // The formulas survive LibreOffice's round trip.
     let formulas = book.worksheet_formula("What-if").unwrap();
     assert!(formulas.get_value((5, 1)).unwrap().contains("MATCH"));
-    std::fs::remove_dir_all(&dir).unwrap();
+    // VOLTLEX_KEEP_OUTPUT=1 keeps the workbook and its PDF to look at.
+    if std::env::var_os("VOLTLEX_KEEP_OUTPUT").is_none() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
 
 /// Choosing another page in the drop-down cell changes the shown table to that page's values

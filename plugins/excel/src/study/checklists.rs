@@ -6,7 +6,7 @@
 //! standard; the network operator's interconnection rules and the aggregator's contract are
 //! authoritative.
 
-use rust_xlsxwriter::Worksheet;
+use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Worksheet};
 
 use super::style::{print_setup, Styles};
 use super::Checklist;
@@ -220,6 +220,9 @@ pub(super) fn sheet(
     sheet.set_column_width(1, 50.0)?;
     sheet.set_column_width(2, 14.0)?;
     sheet.write_string_with_format(0, 0, "Checklists", &s.title)?;
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    // The reader ticks items off from a list.
+    let done = DataValidation::new().allow_list_strings(&["yes", "no", "n/a"])?;
     let mut row = 1;
     if lists.is_empty() {
         sheet.write_string_with_format(row + 1, 0, "no checklist", &s.note)?;
@@ -233,13 +236,17 @@ pub(super) fn sheet(
         for (col, title) in [(0u16, "Item"), (1, "The study's answer"), (2, "Done?")] {
             sheet.write_string_with_format(row, col, title, &s.header)?;
         }
+        let first = row + 1;
         for (item, answer) in &list.items {
             row += 1;
-            sheet.write_string(row, 0, item)?;
+            sheet.write_string_with_format(row, 0, item, &wrap)?;
             match answer {
-                Some(answer) => sheet.write_string(row, 1, answer)?,
+                Some(answer) => sheet.write_string_with_format(row, 1, answer, &wrap)?,
                 None => sheet.write_string_with_format(row, 1, "to check", &s.note)?,
             };
+        }
+        if row >= first {
+            sheet.add_data_validation(first, 2, row, 2, &done)?;
         }
     }
     print_setup(sheet, None)?;

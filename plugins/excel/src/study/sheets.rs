@@ -108,6 +108,7 @@ pub(super) fn summary(
     for (col, label) in [0u16, 2, 4, 6].into_iter().zip(&big_labels) {
         sheet.write_string_with_format(4, col, label, &s.big_label)?;
     }
+    sheet.set_row_height(4, 30)?;
     sheet.set_row_height(5, 30)?;
     if let Some(r) = recommended {
         optional(sheet, 5, 0, r.savings_npv, "none", &s.big_money)?;
@@ -125,8 +126,8 @@ pub(super) fn summary(
         ("Design", 34.0),
         (&*format!("Cost over {years} years ({currency})"), 17.0),
         (&*format!("Saving, NPV ({currency})"), 17.0),
-        ("Simple payback (years)", 13.0),
-        ("Discounted payback (years)", 13.0),
+        ("Simple payback (years)", 16.0),
+        ("Discounted payback (years)", 16.0),
         ("IRR", 10.0),
         ("ROI", 10.0),
         ("Crossover year", 11.0),
@@ -205,6 +206,7 @@ pub(super) fn summary(
     for (col, scenario) in (1u16..).zip(&all) {
         sheet.write_string_with_format(row, col, &scenario.label, &s.header)?;
     }
+    sheet.set_row_height(row, 30)?;
     let year_count = all.iter().map(|r| r.years.len()).max().unwrap_or(0);
     for index in 0..year_count {
         row += 1;
@@ -459,10 +461,17 @@ pub(super) fn energy(
                 }
             }
             chart.title().set_name(&day.label);
-            chart.x_axis().set_num_format("hh:mm");
+            // A text axis: a date axis would gather a day's slots into one category.
+            chart.x_axis().set_text_axis(true).set_num_format("hh:mm");
             chart.y_axis().set_name("kW").set_num_format("0");
             chart.legend().set_position(ChartLegendPosition::Bottom);
-            chart.set_width(600).set_height(320);
+            // As wide as the day's columns and the gap after them (about 7 pixels a
+            // character and 5 of padding per column), so the days' charts do not overlap.
+            let characters: f64 = titles.iter().map(|(_, width)| width).sum::<f64>() + 8.43;
+            let pixels = characters * 7.0 + 5.0 * (titles.len() as f64 + 1.0) - 12.0;
+            chart
+                .set_width(pixels.clamp(420.0, 1200.0) as u32)
+                .set_height(320);
             sheet.insert_chart(chart_row, col0, &chart)?;
         }
         col0 = contract_col + 2;

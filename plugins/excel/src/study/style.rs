@@ -134,6 +134,13 @@ pub(super) fn headers(
         sheet.write_string_with_format(row, col + offset, title, &styles.header)?;
         sheet.set_column_width(col + offset, *width)?;
     }
+    // Headers wrap; not every reader grows the row to fit, so make room for two lines.
+    if titles
+        .iter()
+        .any(|(title, width)| title.chars().count() as f64 > *width)
+    {
+        sheet.set_row_height(row, 30)?;
+    }
     Ok(())
 }
 

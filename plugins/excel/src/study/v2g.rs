@@ -205,7 +205,8 @@ pub(super) fn sheet(sheet: &mut Worksheet, v2g: &V2gSheet, s: &Styles) -> Result
             .set_name(&format!("Distribution of the {}", v2g.risk_measure));
         chart.legend().set_hidden();
         chart.set_width(560).set_height(300);
-        sheet.insert_chart(histogram_header, 7, &chart)?;
+        // Below the waterfall chart (about 16 rows high), or beside its table if lower.
+        sheet.insert_chart(histogram_header.max(header + 18), 7, &chart)?;
     }
     print_setup(sheet, Some((header, header)))?;
     sheet.set_freeze_panes(header + 1, 0)?;
