@@ -187,6 +187,21 @@ fn assert_overlap_equal(ours: &Value, theirs: &Value, path: &str) -> usize {
 }
 
 #[test]
+fn the_example_copy_reads_as_the_example_study_and_names_the_site_files() {
+    let mut example = ExampleValues::kei_vans();
+    example.history = Some("../site-2024-history.csv".into());
+    example.power_factor = Some("../site-2024-pf.csv".into());
+    example.indices = Some("tepco-fuel-cost=../fuel-cost-tepco-hv.csv".into());
+    let input = read(template_workbook(&options(), Some(&example)).unwrap()).unwrap();
+    assert_eq!(input.study["site"]["history"], "../site-2024-history.csv");
+    assert_eq!(input.study["site"]["power_factor"], "../site-2024-pf.csv");
+    assert_eq!(
+        input.study["site"]["indices"],
+        json!({ "tepco-fuel-cost": "../fuel-cost-tepco-hv.csv" })
+    );
+}
+
+#[test]
 fn the_example_copy_reads_as_the_example_study() {
     let input = read(example()).unwrap();
     assert!(input.defaults_used.is_empty(), "{:?}", input.defaults_used);
@@ -259,13 +274,19 @@ fn a_filled_template_reads_back_as_written() {
     set(&mut book, "Scenario", "B7", "every-day");
     set(&mut book, "Scenario", "B8", 450);
     set(&mut book, "Scenario", "B9", 6);
-    set(&mut book, "Scenario", "B10", 98);
+    set(&mut book, "Scenario", "B10", "98 %");
     set(&mut book, "Scenario", "B11", "history.csv");
     set(
         &mut book,
         "Scenario",
         "B12",
         "tepco-fuel-cost=fuel.csv; jepx-tokyo=spot.csv",
+    );
+    set(
+        &mut book,
+        "Scenario",
+        "B13",
+        ExcelDateTime::from_ymd(2024, 4, 1).unwrap(),
     );
     set(&mut book, "Fleet", "A4", "nissan sakura x");
     set(&mut book, "Fleet", "B4", 10);
@@ -354,7 +375,8 @@ fn a_filled_template_reads_back_as_written() {
                 "demand_charge_months": 6,
                 "power_factor": 98,
                 "history": "history.csv",
-                "indices": { "tepco-fuel-cost": "fuel.csv", "jepx-tokyo": "spot.csv" }
+                "indices": { "tepco-fuel-cost": "fuel.csv", "jepx-tokyo": "spot.csv" },
+                "supply_start": "2024-04"
             },
             "fleet": {
                 "vehicle": "Nissan Sakura X",
@@ -528,6 +550,10 @@ fn every_broken_workbook_gives_its_sheet_cell_message() {
             vec!["Subsidies!B5: application date is required with a subsidy package (budget windows depend on it)"]),
         ("bad index files", |b| set(b, "Scenario", "B12", "fuel.csv"),
             vec!["Scenario!B12: index files must be name=file pairs separated by ';', found \"fuel.csv\""]),
+        ("power factor with a unit", |b| set(b, "Scenario", "B10", "98pf"),
+            vec!["Scenario!B10: power factor must be a number of % or a CSV file (ending in .csv), found \"98pf\""]),
+        ("power factor over 100", |b| set(b, "Scenario", "B10", 101),
+            vec!["Scenario!B10: power factor must be at most 100%, found 101"]),
         ("a boolean for a number", |b| set(b, "Trips", "C4", true),
             vec!["Trips!C4: distance per day must be a number of km, found TRUE"]),
         ("a value without an input name", |b| set(b, "Goal", "B16", 4),

@@ -240,6 +240,24 @@ pub(crate) fn read_date(what: &str, data: &Data) -> Result<NaiveDate, String> {
     }
 }
 
+/// A month: `2024-04`, `2024/4`, or a date (Excel's or as text) within it.
+pub(crate) fn read_month(what: &str, data: &Data) -> Result<String, String> {
+    let bad = || format!("{what} must be a month (YYYY-MM), found {}", shown(data));
+    if let Data::String(text) = data {
+        let text = text.trim();
+        let month = ["%Y-%m-%d", "%Y/%m/%d"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(&format!("{text}-01"), f).ok())
+            .or_else(|| NaiveDate::parse_from_str(&format!("{text}/1"), "%Y/%m/%d").ok());
+        if let Some(month) = month {
+            return Ok(month.format("%Y-%m").to_string());
+        }
+    }
+    read_date(what, data)
+        .map(|date| date.format("%Y-%m").to_string())
+        .map_err(|_| bad())
+}
+
 /// A date-time: an Excel date-time or `2024-04-01 00:30`, `2024/4/1 0:30`, `2024-04-01T00:30`
 /// (seconds optional).
 pub(crate) fn read_datetime(what: &str, data: &Data) -> Result<NaiveDateTime, String> {
@@ -302,6 +320,26 @@ pub(crate) fn read(field: &Field, data: &Data) -> Result<Option<Value>, String> 
         Kind::Choice(choices) => Value::from(read_choice(what, data, choices)?),
         Kind::Time => Value::from(read_time(what, data)?.format("%H:%M").to_string()),
         Kind::Date => Value::from(read_date(what, data)?.format("%Y-%m-%d").to_string()),
+        Kind::Month => Value::from(read_month(what, data)?),
+        Kind::PercentOrFile => match data {
+            Data::String(text) if text.trim().to_lowercase().ends_with(".csv") => {
+                Value::from(text.trim())
+            }
+            _ => {
+                let number =
+                    read_number(what, data, "%", 0.0, 100.0, false).map_err(|message| {
+                        if number_of(data, "%").is_none() {
+                            format!(
+                            "{what} must be a number of % or a CSV file (ending in .csv), found {}",
+                            shown(data)
+                        )
+                        } else {
+                            message
+                        }
+                    })?;
+                json_number(number)
+            }
+        },
         Kind::NumberList { unit, whole } => {
             let mut values = Vec::new();
             for item in list_items(data) {
@@ -419,5 +457,25 @@ mod tests {
             assert_eq!(read_datetime("start", &data), Ok(expected), "{data:?}");
         }
         assert!(read_datetime("start", &text("2024-13-01 00:30")).is_err());
+    }
+
+    #[test]
+    fn months_as_text_or_dates() {
+        for data in [
+            text("2024-04"),
+            text("2024/4"),
+            text("2024-04-15"),
+            Data::Float(45383.0),
+        ] {
+            assert_eq!(
+                read_month("supply start", &data),
+                Ok("2024-04".into()),
+                "{data:?}"
+            );
+        }
+        assert_eq!(
+            read_month("supply start", &text("April")),
+            Err("supply start must be a month (YYYY-MM), found \"April\"".into())
+        );
     }
 }

@@ -97,6 +97,10 @@ pub(crate) enum Kind {
     Time,
     /// A date (`2025-06-02` or an Excel date).
     Date,
+    /// A month (`2024-04` or an Excel date in it).
+    Month,
+    /// A percentage 0–100, or the path of a CSV file (ending in `.csv`).
+    PercentOrFile,
     /// Comma-separated numbers.
     NumberList { unit: &'static str, whole: bool },
     /// Comma-separated words of a list.
@@ -242,12 +246,14 @@ pub(crate) const SCENARIO: Sheet = Sheet {
             "The site's import limit. Empty: Quick › Site contract."),
         field("site.demand_charge_months", "Demand-charge months", "months", "demand-charge months", whole("months", 1.0, 12.0),
             "Months a new peak is paid for (the ratchet). Default 12."),
-        field("site.power_factor", "Power factor", "%", "power factor", number("%", 0.0, 100.0),
-            "Flat power factor of the site. Default: the tariff's standard."),
+        field("site.power_factor", "Power factor", "% or CSV file", "power factor", Kind::PercentOrFile,
+            "A flat power factor in % (e.g. 98), or a CSV file of monthly power factors. Needed by tariffs that adjust the basic charge by it."),
         field("site.history", "Demand history CSV", "", "demand history file", Kind::Text,
             "Optional: the peaks of the months before the load year (for the ratchet)."),
         field("site.indices", "Index files", "", "index files", Kind::Indices,
             "Optional: name=file pairs separated by ';', e.g. tepco-fuel-cost=fuel-cost.csv; jepx-tokyo=spot.csv"),
+        field("site.supply_start", "Supply start", "YYYY-MM", "supply start", Kind::Month,
+            "Optional: the month supply began, when it is within the load year (no demand history needed before it)."),
     ],
 };
 

@@ -64,7 +64,9 @@ pub struct TemplateOptions {
 /// at 600 kW under `tariff`, 10 years at 5 %, fuel 159 JPY/L, battery packs 30,000 JPY/kWh,
 /// the subsidies of `subsidy_package` applied for on 2025-06-02, and a goal of payback within
 /// 6 years over 5–20 EVs, two charger models and both charging strategies — the study of
-/// `workbooks/examples/fleet/tco-kei-vans.json` without its PV, storage and V2G.
+/// `workbooks/examples/fleet/tco-kei-vans.json` without its PV, storage and V2G. The site's
+/// files (demand history, power factor, indices) are the caller's to name: their paths depend
+/// on where the example is saved.
 ///
 /// ```
 /// let example = voltlex_excel::input::ExampleValues::kei_vans();
@@ -78,6 +80,13 @@ pub struct ExampleValues {
     pub tariff: String,
     /// The subsidy rules package folder.
     pub subsidy_package: String,
+    /// Scenario › Demand history CSV (the 12-month ratchet needs the months before the load
+    /// year), if the example should name one.
+    pub history: Option<String>,
+    /// Scenario › Power factor: a % or a CSV file, if any.
+    pub power_factor: Option<String>,
+    /// Scenario › Index files (`name=file; name=file`), if any.
+    pub indices: Option<String>,
 }
 
 impl ExampleValues {
@@ -93,6 +102,9 @@ impl ExampleValues {
             rules_package: "tariff-rules/jp-tepco-hv".into(),
             tariff: "TEPCO EP High-Voltage Basic Plan".into(),
             subsidy_package: "tariff-rules/jp-subsidies".into(),
+            history: None,
+            power_factor: None,
+            indices: None,
         }
     }
 }

@@ -176,6 +176,15 @@ fn example_values(example: &ExampleValues) -> HashMap<&'static str, CellValue> {
         ("goal_seek.runner_ups", Number(3.0)),
     ]
     .into_iter()
+    .chain(
+        [
+            ("site.history", &example.history),
+            ("site.power_factor", &example.power_factor),
+            ("site.indices", &example.indices),
+        ]
+        .into_iter()
+        .filter_map(|(id, value)| value.as_deref().map(|v| (id, text(v)))),
+    )
     .collect()
 }
 
@@ -237,6 +246,9 @@ fn validation(
         Kind::Date => DataValidation::new()
             .allow_any_value()
             .set_input_message("A date, e.g. 2025-06-02")?,
+        Kind::Month => DataValidation::new()
+            .allow_any_value()
+            .set_input_message("A month, e.g. 2024-04")?,
         _ => return Ok(None),
     };
     Ok(Some(validation))
