@@ -20,6 +20,7 @@ pub mod report;
 pub mod request;
 pub mod scenario;
 pub mod schedule_report;
+pub mod study;
 pub mod tco_report;
 pub mod tco_scenario;
 pub mod v2g_report;

@@ -72,6 +72,32 @@ enum Command {
     /// charging) that meets the targets (payback, crossover, NPV, CO2), with runner-ups and
     /// the binding target — or the closest design and why nothing meets them.
     GoalSeek(GoalSeekArgs),
+    /// Write the input workbook for `voltlex study`: a blank, documented template (or, with
+    /// `--example`, the filled example).
+    Template {
+        /// The workbook to write (`.xlsx`; an existing file is never overwritten).
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Fill it with the example study (20 kei vans).
+        #[arg(long)]
+        example: bool,
+        /// The rule packages whose tariffs and subsidies the drop-downs list.
+        #[arg(long, default_value = "tariff-rules")]
+        packages: PathBuf,
+    },
+    /// Run the study a filled input workbook describes and write the result workbook
+    /// (summary, TCO, energy profile, bills, schedule, goal seek, what-if, checklists).
+    Study {
+        /// The filled input workbook.
+        input: PathBuf,
+        /// The result workbook to write (`.xlsx`, atomically; never the input).
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Also save the study the workbook became (`study.json`, with its site load and
+        /// catalogue files) in this new or empty folder, for `voltlex tco` / `goal-seek`.
+        #[arg(long, value_name = "DIR")]
+        save_study: Option<PathBuf>,
+    },
     /// Run a package's golden bills (`tests/*.toml`).
     Test {
         /// Package folders.
@@ -354,6 +380,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::V2g(args) => v2g(&args),
         Command::Tco(args) => tco(&args),
         Command::GoalSeek(args) => goal_seek(&args),
+        Command::Template {
+            output,
+            example,
+            packages,
+        } => {
+            voltlex::study::write_template(&output, &packages, example)?;
+            eprintln!("wrote {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Study {
+            input,
+            output,
+            save_study,
+        } => {
+            let terminal = std::io::stderr().is_terminal();
+            voltlex::study::run(&input, &output, save_study.as_deref(), &mut |what| {
+                if terminal {
+                    eprint!("\r\x1b[2K{what}…");
+                }
+            })?;
+            if terminal {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("wrote {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Test { packages } => test(&packages),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::ExplainError { code } => {

@@ -1057,6 +1057,16 @@ impl TcoStudy {
         &self.vehicle
     }
 
+    /// Daily distance per vehicle, km.
+    pub fn km_per_day(&self) -> f64 {
+        self.file.fleet.km_per_day
+    }
+
+    /// The state of charge vehicles keep when they discharge (the `v2g` section's), %.
+    pub fn v2g_minimum_soc_pct(&self) -> Option<f64> {
+        self.file.v2g.as_ref().map(|v2g| v2g.minimum_soc_pct)
+    }
+
     /// The largest export to the grid the study's `v2g` section allows, kW.
     pub fn export_cap_kw(&self) -> Option<f64> {
         self.file.v2g.as_ref().map(|v2g| v2g.export_cap_kw)

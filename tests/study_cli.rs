@@ -1,0 +1,120 @@
+//! End-to-end tests of the Excel flow: `voltlex template` → (the example filled) →
+//! `voltlex study` → the result workbook, read back with calamine and compared with
+//! `voltlex tco` on the study the workbook became.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use common::{stderr, stdout, tempdir, voltlex};
+use serde_json::Value;
+
+fn numbers(path: &std::path::Path, sheet: &str) -> Vec<f64> {
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    range
+        .cells()
+        .filter_map(|(_, _, cell)| match cell {
+            Data::Float(x) => Some(*x),
+            Data::Int(x) => Some(*x as f64),
+            _ => None,
+        })
+        .collect()
+}
+
+fn has(values: &[f64], wanted: f64) -> bool {
+    values.iter().any(|v| (v - wanted).abs() <= 0.5)
+}
+
+#[test]
+fn the_template_is_written_once_and_never_overwritten() {
+    let dir = tempdir("study-template");
+    let path = dir.join("input.xlsx");
+    let output = voltlex(&["template", "-o", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let before = std::fs::read(&path).unwrap();
+    let again = voltlex(&["template", "-o", path.to_str().unwrap()]);
+    assert!(!again.status.success(), "an existing workbook is refused");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "and left as it was");
+    let book: Xlsx<_> = open_workbook(&path).unwrap();
+    let names = book.sheet_names();
+    for sheet in ["Quick", "Scenario", "SiteLoad", "Fleet", "Chargers", "Finance", "Goal"] {
+        assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
+    }
+}
+
+#[test]
+fn the_example_study_runs_from_its_workbook_and_matches_voltlex_tco() {
+    let dir = tempdir("study-example");
+    let input = dir.join("example.xlsx");
+    let result = dir.join("result.xlsx");
+    let saved = dir.join("study");
+    let output = voltlex(&["template", "--example", "-o", input.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let input_bytes = std::fs::read(&input).unwrap();
+    let output = voltlex(&[
+        "study",
+        input.to_str().unwrap(),
+        "-o",
+        result.to_str().unwrap(),
+        "--save-study",
+        saved.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read(&input).unwrap(), input_bytes, "the input is untouched");
+
+    // The study the workbook became, run by the command line.
+    let study = saved.join("study.json");
+    let output = voltlex(&["tco", "--study", study.to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+
+    let book: Xlsx<_> = open_workbook(&result).unwrap();
+    let names = book.sheet_names();
+    for sheet in ["Summary", "TCO", "Energy profile", "Bills", "What-if", "Checklists"] {
+        assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
+    }
+    // Every scenario's yearly totals are in the TCO sheet, as numbers.
+    let tco = numbers(&result, "TCO");
+    for scenario in report["scenarios"].as_array().unwrap() {
+        for year in scenario[1]["years"].as_array().unwrap() {
+            let total = year["total"].as_f64().unwrap();
+            assert!(has(&tco, total), "year total {total} not in the TCO sheet");
+        }
+    }
+    for year in report["baseline"].as_array().unwrap() {
+        assert!(has(&tco, year["total"].as_f64().unwrap()));
+    }
+    // The best scenario's NPV of the saving is a figure of the Summary.
+    let best = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[1]["comparison"]["savings_npv"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    assert!(has(&numbers(&result, "Summary"), best), "NPV {best} on Summary");
+}
+
+#[test]
+fn the_result_never_overwrites_the_input_and_bad_files_are_named() {
+    let dir = tempdir("study-refusals");
+    let input = dir.join("example.xlsx");
+    let output = voltlex(&["template", "--example", "-o", input.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = voltlex(&["study", input.to_str().unwrap(), "-o", input.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("overwrite the input"), "{}", stderr(&output));
+
+    let not_a_workbook = dir.join("notes.xlsx");
+    std::fs::write(&not_a_workbook, "not a zip").unwrap();
+    let result = dir.join("result.xlsx");
+    let output = voltlex(&[
+        "study",
+        not_a_workbook.to_str().unwrap(),
+        "-o",
+        result.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("notes.xlsx"), "{}", stderr(&output));
+    assert!(!result.exists(), "nothing is written when the input is bad");
+}
