@@ -95,6 +95,53 @@ fn the_example_study_runs_from_its_workbook_and_matches_voltlex_tco() {
     assert!(has(&numbers(&result, "Summary"), best), "NPV {best} on Summary");
 }
 
+/// Every sheet's cells as text, sheet by sheet.
+fn contents(path: &std::path::Path) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn the_committed_example_workbooks_are_what_the_code_writes() {
+    // workbooks/examples/make-study-workbooks.sh wrote them; written again here (from the
+    // repository's folder, as the script does), they hold the same cells.
+    let dir = tempdir("study-committed");
+    let input = common::root().join("workbooks/examples/study-input.xlsx");
+    let fresh_input = common::root().join(format!(
+        "workbooks/examples/fresh-input-{}.xlsx",
+        std::process::id()
+    ));
+    let output = voltlex(&["template", "--example", "-o", fresh_input.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let same_input = contents(&fresh_input) == contents(&input);
+    std::fs::remove_file(&fresh_input).unwrap();
+    assert!(same_input, "study-input.xlsx is stale: run workbooks/examples/make-study-workbooks.sh");
+
+    let fresh_result = dir.join("result.xlsx");
+    let output = voltlex(&[
+        "study",
+        input.to_str().unwrap(),
+        "-o",
+        fresh_result.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let committed = contents(&common::root().join("workbooks/examples/study-result.xlsx"));
+    assert!(
+        contents(&fresh_result) == committed,
+        "study-result.xlsx is stale: run workbooks/examples/make-study-workbooks.sh"
+    );
+}
+
 #[test]
 fn the_result_never_overwrites_the_input_and_bad_files_are_named() {
     let dir = tempdir("study-refusals");
