@@ -38,7 +38,9 @@ fn the_template_is_written_once_and_never_overwritten() {
     assert_eq!(std::fs::read(&path).unwrap(), before, "and left as it was");
     let book: Xlsx<_> = open_workbook(&path).unwrap();
     let names = book.sheet_names();
-    for sheet in ["Quick", "Scenario", "SiteLoad", "Fleet", "Chargers", "Finance", "Goal"] {
+    for sheet in [
+        "Quick", "Scenario", "SiteLoad", "Fleet", "Chargers", "Finance", "Goal",
+    ] {
         assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
     }
 }
@@ -61,17 +63,34 @@ fn the_example_study_runs_from_its_workbook_and_matches_voltlex_tco() {
         saved.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(std::fs::read(&input).unwrap(), input_bytes, "the input is untouched");
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        input_bytes,
+        "the input is untouched"
+    );
 
     // The study the workbook became, run by the command line.
     let study = saved.join("study.json");
-    let output = voltlex(&["tco", "--study", study.to_str().unwrap(), "--format", "json"]);
+    let output = voltlex(&[
+        "tco",
+        "--study",
+        study.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
 
     let book: Xlsx<_> = open_workbook(&result).unwrap();
     let names = book.sheet_names();
-    for sheet in ["Summary", "TCO", "Energy profile", "Bills", "What-if", "Checklists"] {
+    for sheet in [
+        "Summary",
+        "TCO",
+        "Energy profile",
+        "Bills",
+        "What-if",
+        "Checklists",
+    ] {
         assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
     }
     // Every scenario's yearly totals are in the TCO sheet, as numbers.
@@ -92,7 +111,10 @@ fn the_example_study_runs_from_its_workbook_and_matches_voltlex_tco() {
         .iter()
         .map(|s| s[1]["comparison"]["savings_npv"].as_f64().unwrap())
         .fold(f64::MIN, f64::max);
-    assert!(has(&numbers(&result, "Summary"), best), "NPV {best} on Summary");
+    assert!(
+        has(&numbers(&result, "Summary"), best),
+        "NPV {best} on Summary"
+    );
 }
 
 /// Every sheet's cells as text, sheet by sheet.
@@ -125,7 +147,10 @@ fn the_committed_example_workbooks_are_what_the_code_writes() {
     assert!(output.status.success(), "{}", stderr(&output));
     let same_input = contents(&fresh_input) == contents(&input);
     std::fs::remove_file(&fresh_input).unwrap();
-    assert!(same_input, "study-input.xlsx is stale: run workbooks/examples/make-study-workbooks.sh");
+    assert!(
+        same_input,
+        "study-input.xlsx is stale: run workbooks/examples/make-study-workbooks.sh"
+    );
 
     let fresh_result = dir.join("result.xlsx");
     let output = voltlex(&[
@@ -148,9 +173,18 @@ fn the_result_never_overwrites_the_input_and_bad_files_are_named() {
     let input = dir.join("example.xlsx");
     let output = voltlex(&["template", "--example", "-o", input.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let output = voltlex(&["study", input.to_str().unwrap(), "-o", input.to_str().unwrap()]);
+    let output = voltlex(&[
+        "study",
+        input.to_str().unwrap(),
+        "-o",
+        input.to_str().unwrap(),
+    ]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("overwrite the input"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("overwrite the input"),
+        "{}",
+        stderr(&output)
+    );
 
     let not_a_workbook = dir.join("notes.xlsx");
     std::fs::write(&not_a_workbook, "not a zip").unwrap();
@@ -162,6 +196,10 @@ fn the_result_never_overwrites_the_input_and_bad_files_are_named() {
         result.to_str().unwrap(),
     ]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("notes.xlsx"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("notes.xlsx"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!result.exists(), "nothing is written when the input is bad");
 }
