@@ -16,7 +16,8 @@ use voltlex_engine::tco::catalogue::Catalogue;
 use voltlex_excel::input::{ExampleValues, StudyInput, TemplateOptions};
 use voltlex_excel::study::{
     ev_ready_checklist, v2g_interconnection_checklist, Checklist, DayProfile, GoalSeekRow,
-    GoalSeekSheet, ReadinessFacts, ScenarioResult, ScheduleSheet, StudyResults, WhatIf,
+    GoalSeekSheet, HistogramBin, ReadinessFacts, ScenarioResult, ScheduleSheet, StudyResults,
+    V2gSheet, WhatIf,
 };
 
 use crate::goal_seek::{GoalSeek, TargetOverrides};
@@ -541,12 +542,89 @@ fn results(
         recommended,
         energy_days,
         bills,
-        v2g: None,
+        v2g: match (optimised, v2g) {
+            (Some(optimised), Some(v2g)) => v2g_sheet(study, optimised, v2g)?,
+            _ => None,
+        },
         schedule,
         goal_seek,
         what_if,
         checklists,
     })
+}
+
+/// The V2G sheet: a year's waterfall from gross to net, and the spread of the monthly net
+/// over the simulated year's months (VaR/CVaR at 95 % and a histogram). The monthly net is
+/// the month's bill saving of the V2G scenario against optimised charging, plus a twelfth of
+/// the year's market net, minus a twelfth of the extra battery wear: a seasonal spread, not a
+/// market-price Monte Carlo (`voltlex v2g` prices that risk for a month).
+fn v2g_sheet(
+    study: &TcoStudy,
+    optimised: &DesignResult,
+    v2g: &DesignResult,
+) -> anyhow::Result<Option<V2gSheet>> {
+    let (Some(with), Some(without)) = (&v2g.energy.bills, &optimised.energy.bills) else {
+        return Ok(None);
+    };
+    let money = |d: rust_decimal::Decimal| d.to_string().parse::<f64>().unwrap_or(0.0);
+    let monthly_saving: Vec<f64> = without
+        .months
+        .iter()
+        .filter_map(|month| {
+            with.months
+                .iter()
+                .find(|m| m.month == month.month)
+                .map(|m| money(month.total) - money(m.total))
+        })
+        .collect();
+    let bill_saving: f64 = monthly_saving.iter().sum();
+    let market_net = -v2g.years.get(1).map_or(0.0, |y| y.market_revenue);
+    let spot_sales = v2g.energy.export_revenue;
+    let share_and_fees = market_net - spot_sales;
+    let horizon = f64::from(study.horizon_years().max(1));
+    let replacements =
+        |r: &DesignResult| r.years.iter().map(|y| y.battery_replacement).sum::<f64>();
+    let extra_wear = (replacements(v2g) - replacements(optimised)) / horizon;
+    let gross = bill_saving + spot_sales;
+    let net = gross + share_and_fees - extra_wear;
+    let months = monthly_saving.len().max(1) as f64;
+    let monthly_net: Vec<f64> = monthly_saving
+        .iter()
+        .map(|saving| saving + (market_net - extra_wear) / months)
+        .collect();
+    let confidence = 0.95;
+    let report = voltlex_engine::risk::RiskReport::of(&monthly_net, confidence)
+        .map_err(|e| anyhow!("the V2G sheet's monthly spread: {e}"))?;
+    let histogram = voltlex_engine::risk::Histogram::of(&monthly_net, 6)
+        .map_err(|e| anyhow!("the V2G sheet's histogram: {e}"))?;
+    Ok(Some(V2gSheet {
+        waterfall: vec![
+            ("Gross: bill saving (V2B) + spot sales".into(), gross),
+            ("Aggregator share and fees".into(), share_and_fees),
+            ("Extra battery wear (a year)".into(), -extra_wear),
+            ("Net a year".into(), net),
+        ],
+        risk_measure: format!(
+            "monthly V2G net over the simulated year's months ({})",
+            study.currency()
+        ),
+        confidence,
+        value_at_risk: report.value_at_risk,
+        conditional_value_at_risk: report.conditional_value_at_risk,
+        histogram: histogram
+            .edges
+            .windows(2)
+            .zip(&histogram.counts)
+            .filter_map(|(edges, count)| match edges {
+                [from, to] => Some(HistogramBin {
+                    from: *from,
+                    to: *to,
+                    count: *count as u64,
+                }),
+                _ => None,
+            })
+            .collect(),
+    }))
 }
 
 /// The simulated day whose base load energy is the median of the days.

@@ -167,6 +167,77 @@ fn the_committed_example_workbooks_are_what_the_code_writes() {
     );
 }
 
+/// The row (0-based) of the key/value sheet `sheet` whose label (column A) is `label`.
+fn row_of(path: &std::path::Path, sheet: &str, label: &str) -> u32 {
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    let (first_row, _) = range.start().unwrap();
+    range
+        .rows()
+        .position(|row| row.first().map(|c| c.to_string()) == Some(label.to_string()))
+        .map(|index| first_row + index as u32)
+        .unwrap_or_else(|| panic!("{sheet} has no row {label:?}"))
+}
+
+#[test]
+fn with_v2g_on_the_result_has_a_waterfall_that_adds_up() {
+    let dir = tempdir("study-v2g");
+    // The example, written by the library so the test can set three Markets cells.
+    let plain = dir.join("plain.xlsx");
+    let output = voltlex(&["template", "--example", "-o", plain.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<u32> = ["V2G", "JEPX spot file", "JEPX area"]
+        .iter()
+        .map(|label| row_of(&plain, "Markets", label))
+        .collect();
+    let root = common::root();
+    let options = voltlex::study::template_options(&root.join("tariff-rules"), &dir).unwrap();
+    let mut example = voltlex_excel::input::ExampleValues::kei_vans();
+    example.rules_package = format!("{}/tariff-rules/jp-tepco-hv", root.display());
+    example.subsidy_package = format!("{}/tariff-rules/jp-subsidies", root.display());
+    let mut book = voltlex_excel::input::template_workbook(&options, Some(&example)).unwrap();
+    let markets = book.worksheet_from_name("Markets").unwrap();
+    let spot = root.join("../shared/data/jepx/spot_summary_2024.csv");
+    markets.write_string(rows[0], 1, "yes").unwrap();
+    markets
+        .write_string(rows[1], 1, spot.to_str().unwrap())
+        .unwrap();
+    markets.write_string(rows[2], 1, "tokyo").unwrap();
+    let input = dir.join("v2g.xlsx");
+    book.save(&input).unwrap();
+
+    let result = dir.join("result.xlsx");
+    let output = voltlex(&[
+        "study",
+        input.to_str().unwrap(),
+        "-o",
+        result.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut read: Xlsx<_> = open_workbook(&result).unwrap();
+    let range = read.worksheet_range("V2G").expect("a V2G sheet");
+    // The waterfall's rows: label, amount; the first is the gross, the last the net.
+    let steps: Vec<(String, f64)> = range
+        .rows()
+        .filter_map(|row| match (row.first(), row.get(1)) {
+            (Some(Data::String(label)), Some(Data::Float(amount))) => {
+                Some((label.clone(), *amount))
+            }
+            _ => None,
+        })
+        .collect();
+    let gross = steps
+        .iter()
+        .position(|(l, _)| l.starts_with("Gross"))
+        .unwrap();
+    let net = steps.iter().position(|(l, _)| l == "Net a year").unwrap();
+    let changes: f64 = steps[gross + 1..net].iter().map(|(_, a)| a).sum();
+    assert!(
+        (steps[gross].1 + changes - steps[net].1).abs() < 0.5,
+        "{steps:?}"
+    );
+}
+
 #[test]
 fn the_result_never_overwrites_the_input_and_bad_files_are_named() {
     let dir = tempdir("study-refusals");
