@@ -1,7 +1,12 @@
 //! End-to-end tests of the Excel flow: `voltlex template` → (the example filled) →
 //! `voltlex study` → the result workbook, read back with calamine and compared with
 //! `voltlex tco` on the study the workbook became.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
