@@ -10,10 +10,12 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write as _;
+mod common;
+
+use common::{run_with_limit, soffice_installed};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{ExcelDateTime, Format, IntoExcelData, Workbook};
@@ -675,43 +677,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Runs a command, killing it after `limit`.
-fn run_with_limit(command: &mut Command, limit: Duration) -> std::process::Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{command:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn soffice_installed() -> bool {
-    let installed = Command::new("soffice")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !installed && std::env::var_os("VOLTLEX_REQUIRE_REAL_CLIENTS").is_some() {
-        panic!("VOLTLEX_REQUIRE_REAL_CLIENTS is set but soffice (LibreOffice) is not installed");
-    }
-    if !installed {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: soffice not installed (install LibreOffice to open the workbooks in a real client)"
-        );
-    }
-    installed
 }
 
 /// LibreOffice opens the template and the example copy and prints them to PDF, with no

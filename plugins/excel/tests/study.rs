@@ -10,10 +10,13 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{Read as _, Write as _};
+mod common;
+
+use common::{run_with_limit, soffice_installed};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use calamine::{open_workbook, Data, Range, Reader, Xlsx};
 use chrono::NaiveDate;
@@ -704,43 +707,6 @@ fn optional_sheets_are_left_out_and_bad_paths_refused() {
     );
     assert!(!dir.join("ragged.xlsx").exists());
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// Runs a command, killing it after `limit`.
-fn run_with_limit(command: &mut Command, limit: Duration) -> std::process::Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{command:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn soffice_installed() -> bool {
-    let installed = Command::new("soffice")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !installed && std::env::var_os("VOLTLEX_REQUIRE_REAL_CLIENTS").is_some() {
-        panic!("VOLTLEX_REQUIRE_REAL_CLIENTS is set but soffice (LibreOffice) is not installed");
-    }
-    if !installed {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: soffice not installed (install LibreOffice to open the workbook in a real client)"
-        );
-    }
-    installed
 }
 
 /// Converts `file` with LibreOffice headless to `target` (`pdf`, `xlsx`) in `dir/out`, with a

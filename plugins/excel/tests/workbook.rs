@@ -9,11 +9,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::{run_with_limit, soffice_installed};
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use rust_decimal::prelude::ToPrimitive;
@@ -308,46 +310,6 @@ fn csv_fields(line: &str) -> Vec<String> {
         }
     }
     fields
-}
-
-/// Runs a command, killing it after `limit`.
-fn run_with_limit(command: &mut Command, limit: Duration) -> std::process::Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{command:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn soffice_installed() -> bool {
-    let installed = Command::new("soffice")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    // The suite (`scripts/test`, which CI runs) installs LibreOffice and sets this, so there the
-    // real-client check can never be skipped; a plain `cargo test` without LibreOffice skips.
-    if !installed && std::env::var_os("VOLTLEX_REQUIRE_REAL_CLIENTS").is_some() {
-        panic!("VOLTLEX_REQUIRE_REAL_CLIENTS is set but soffice (LibreOffice) is not installed");
-    }
-    if !installed {
-        // Straight to stderr, not `eprintln!`: the test harness would swallow that.
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: soffice not installed (install LibreOffice to open the workbook in a real client)"
-        );
-    }
-    installed
 }
 
 /// Opens `dir/bills.xlsx` in LibreOffice headless and returns each sheet as shown, converted
