@@ -152,15 +152,13 @@ impl<'a> GoalSeek<'a> {
                 .map(Choice::Number)
                 .collect(),
         )?;
-        push(
-            V2G,
-            space_file
-                .v2g
-                .unwrap_or(vec![false])
-                .into_iter()
-                .map(Choice::Flag)
-                .collect(),
-        )?;
+        let v2g = space_file.v2g.unwrap_or(vec![false]);
+        if v2g.contains(&true) && !study.has_v2g() {
+            anyhow::bail!(
+                "goal_seek.space.v2g: V2G designs need the study's \"v2g\" section (spot prices, export cap)"
+            );
+        }
+        push(V2G, v2g.into_iter().map(Choice::Flag).collect())?;
         push(
             CHARGING,
             space_file

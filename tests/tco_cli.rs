@@ -308,6 +308,24 @@ fn goal_seek_out_of_reach_reports_the_closest_and_why() {
 }
 
 #[test]
+fn v2g_designs_without_a_v2g_section_are_refused_before_searching() {
+    let dir = common::tempdir("tco-v2g-space");
+    let mut study: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join(STUDY)).unwrap())
+            .unwrap();
+    study["goal_seek"]["space"]["v2g"] = serde_json::json!([false, true]);
+    let text = serde_json::to_string_pretty(&study)
+        .unwrap()
+        .replace("\"../../", "\"../../../");
+    let path = dir.join("study.json");
+    std::fs::write(&path, text).unwrap();
+    let output = voltlex(&["goal-seek", "--study", path.to_str().unwrap(), "--quiet"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("goal_seek.space.v2g"), "{message}");
+}
+
+#[test]
 fn bad_study_files_say_where_and_what() {
     let dir = common::tempdir("tco-bad");
     let mut study: Value =
