@@ -443,6 +443,11 @@ pub(crate) fn prepare_site(path: &Path, site: &SiteFile) -> anyhow::Result<Prepa
 }
 
 impl PreparedSite {
+    /// The site's meter data.
+    pub(crate) fn load(&self) -> &LoadProfile {
+        &self.load
+    }
+
     /// The scenario of this site over `horizon` with these chargers and vehicles.
     ///
     /// # Errors

@@ -523,7 +523,9 @@ impl TcoStudy {
                 file.fleet.size
             );
         }
-        let load = read::load_csv(folder.join(&file.site.load))?;
+        // The site's files are read once; its meter data tells which days the year has.
+        let prepared = scenario::prepare_site(path, &file.site)?;
+        let load = prepared.load();
         let first_day = load.start.date();
         let last_day = load.interval_start(load.kwh.len().saturating_sub(1)).date();
         // A day is dispatched noon to noon: its night must be inside the data.
@@ -579,7 +581,6 @@ impl TcoStudy {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-        let prepared = scenario::prepare_site(path, &file.site)?;
         let mut days = Vec::new();
         for (pick, represents) in chosen {
             let start = pick.and_time(noon);
