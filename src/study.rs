@@ -553,11 +553,16 @@ fn results(
     })
 }
 
-/// The V2G sheet: a year's waterfall from gross to net, and the spread of the monthly net
-/// over the simulated year's months (VaR/CVaR at 95 % and a histogram). The monthly net is
-/// the month's bill saving of the V2G scenario against optimised charging, plus a twelfth of
-/// the year's market net, minus a twelfth of the extra battery wear: a seasonal spread, not a
-/// market-price Monte Carlo (`voltlex v2g` prices that risk for a month).
+/// Market-price scenarios behind the V2G sheet's risk figures.
+pub const RISK_SCENARIOS: usize = 1000;
+/// Their seed (written on the sheet; same seed, same numbers).
+pub const RISK_SEED: u64 = 2024;
+
+/// The V2G sheet: a year's waterfall from gross to net, and the year's net under
+/// [`RISK_SCENARIOS`] market-price scenarios (VaR/CVaR at 95 % and a histogram). The net is
+/// the V2G scenario's bill saving against optimised charging, plus the market net, minus the
+/// extra battery wear; each price scenario moves it by the change of the behind-the-meter
+/// discharge value ([`TcoStudy::v2g_price_risk`], seed [`RISK_SEED`]).
 fn v2g_sheet(
     study: &TcoStudy,
     optimised: &DesignResult,
@@ -587,15 +592,12 @@ fn v2g_sheet(
     let extra_wear = (replacements(v2g) - replacements(optimised)) / horizon;
     let gross = bill_saving + spot_sales;
     let net = gross + share_and_fees - extra_wear;
-    let months = monthly_saving.len().max(1) as f64;
-    let monthly_net: Vec<f64> = monthly_saving
-        .iter()
-        .map(|saving| saving + (market_net - extra_wear) / months)
-        .collect();
+    let risk = study.v2g_price_risk(&v2g.design, RISK_SCENARIOS, RISK_SEED)?;
+    let yearly_net: Vec<f64> = risk.changes.iter().map(|change| net + change).collect();
     let confidence = 0.95;
-    let report = voltlex_engine::risk::RiskReport::of(&monthly_net, confidence)
-        .map_err(|e| anyhow!("the V2G sheet's monthly spread: {e}"))?;
-    let histogram = voltlex_engine::risk::Histogram::of(&monthly_net, 6)
+    let report = voltlex_engine::risk::RiskReport::of(&yearly_net, confidence)
+        .map_err(|e| anyhow!("the V2G sheet's price scenarios: {e}"))?;
+    let histogram = voltlex_engine::risk::Histogram::of(&yearly_net, 12)
         .map_err(|e| anyhow!("the V2G sheet's histogram: {e}"))?;
     Ok(Some(V2gSheet {
         waterfall: vec![
@@ -605,7 +607,10 @@ fn v2g_sheet(
             ("Net a year".into(), net),
         ],
         risk_measure: format!(
-            "monthly V2G net over the simulated year's months ({})",
+            "the year's V2G net under {} market-price scenarios ({}, seed {}; {})",
+            risk.changes.len(),
+            risk.model,
+            risk.seed,
             study.currency()
         ),
         confidence,

@@ -361,6 +361,18 @@ struct SimulatedDay {
     represents: Vec<NaiveDate>,
 }
 
+/// A V2G design's year under market-price scenarios ([`TcoStudy::v2g_price_risk`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceRisk {
+    /// How the scenarios were made.
+    pub model: String,
+    /// The seed (same seed, same numbers).
+    pub seed: u64,
+    /// Per scenario, the change of the year's V2G value against the studied prices
+    /// (currency per year; positive = more than studied).
+    pub changes: Vec<f64>,
+}
+
 /// A study read from its file: the site's year, the simulated days, catalogue entries and
 /// subsidy rules, ready to evaluate designs.
 pub struct TcoStudy {
@@ -1266,10 +1278,7 @@ impl TcoStudy {
         }
         let pv = self.pv_system(design)?;
         let storage = self.storage(design)?;
-        let chemistry = match self.vehicle.chemistry.to_ascii_uppercase().as_str() {
-            "LFP" => Chemistry::lfp(),
-            _ => Chemistry::nmc(),
-        };
+        let chemistry = self.chemistry();
         let hours = f64::from(self.year.load.interval_minutes) / 60.0;
         // kW added to the site per interval (fleet, storage), by interval start.
         let mut added_kw: BTreeMap<NaiveDateTime, f64> = BTreeMap::new();
@@ -1389,15 +1398,14 @@ impl TcoStudy {
         Ok((None, first_year.unwrap_or(0.0)))
     }
 
-    fn dispatch_day(
+    /// The charging problem of a simulated day: the site's slots with the design's vehicles
+    /// on its chargers (every stay must find a charger).
+    fn fleet_problem(
         &self,
         design: &Design,
         day: &SimulatedDay,
         chargers: &[FleetCharger],
-        pv: Option<&PvSystem>,
-        storage: Option<&StationaryBattery>,
-        chemistry: &Chemistry,
-    ) -> anyhow::Result<DayFlows> {
+    ) -> anyhow::Result<Problem> {
         let site = &day.site.fleet.problem;
         let vehicles = self.vehicles_of(design, site.start.date())?;
         let slots = site_slots(site);
@@ -1411,7 +1419,144 @@ impl TcoStudy {
                 fleet.unassigned.len()
             );
         }
-        let problem = fleet.problem;
+        Ok(fleet.problem)
+    }
+
+    /// The V2G design's year under market-price scenarios: every simulated day's enrolled
+    /// fleet (vehicles that can discharge, and the stationary battery) re-dispatched against
+    /// `scenarios` block-bootstrap price paths of the study's JEPX file (same calendar month,
+    /// 7-day blocks, seeded), the value of discharging behind the meter weighed by the days
+    /// each simulated day stands for. The tariff passes a spot change on to the import price
+    /// by its own share (the Basic Plan's ~30 %, the Market-Linked Plan's 100 %).
+    ///
+    /// The model is `v2g::monte_carlo`'s (three wear classes per day, V2B only); it moves
+    /// the energy value, while demand saving, exports and fees stay as studied — so the
+    /// result is each scenario's *change* of the year's V2G value against the studied prices.
+    ///
+    /// ```no_run
+    /// # fn main() -> anyhow::Result<()> {
+    /// use voltlex::tco_scenario::{Charging, TcoStudy};
+    /// let study = TcoStudy::read("workbooks/examples/fleet/tco-kei-vans.json".as_ref())?;
+    /// let risk = study.v2g_price_risk(&study.design(Charging::Optimal, true), 500, 7)?;
+    /// assert_eq!(risk.changes.len(), 500);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Without a `v2g` section, or when a day cannot be built or dispatched.
+    pub fn v2g_price_risk(
+        &self,
+        design: &Design,
+        scenarios: usize,
+        seed: u64,
+    ) -> anyhow::Result<PriceRisk> {
+        use voltlex_engine::risk::{generate, DailyPrices, PriceModel};
+        use voltlex_engine::v2g::monte_carlo::{monthly_profits, FleetDay, MonthTerms};
+        let (Some(section), Some(spot)) = (&self.file.v2g, &self.spot) else {
+            bail!(
+                "{}: market-price scenarios need the \"v2g\" section (its JEPX file)",
+                self.path.display()
+            );
+        };
+        let history = DailyPrices::from_series(spot)
+            .with_context(|| format!("{}: v2g.spot", self.path.display()))?;
+        let area: JepxArea = section
+            .spot
+            .area
+            .parse()
+            .map_err(|e| anyhow!("{}: v2g.spot.area: {e}", self.path.display()))?;
+        let index_name = format!("jepx-{}", area.name().to_lowercase());
+        let model = PriceModel::BlockBootstrap {
+            block_days: 7,
+            month_window: 0,
+        };
+        let chargers = self.chargers_of(design)?;
+        let pv = self.pv_system(design)?;
+        let storage = self.storage(design)?;
+        let chemistry = self.chemistry();
+        let mut changes = vec![0.0; scenarios];
+        for (index, day) in self.days.iter().enumerate() {
+            let mut problem = V2gProblem::charge_only(self.fleet_problem(design, day, &chargers)?);
+            if design.v2g {
+                self.enable_v2g(&mut problem, &chemistry)?;
+            }
+            let charging = &problem.charging;
+            let pv_kw = match &pv {
+                Some(pv) => {
+                    pv.generation_kw(charging.start, charging.slot_minutes, charging.slots())?
+                }
+                None => vec![0.0; charging.slots()],
+            };
+            site_assets::add_to_problem(&mut problem, &pv_kw, storage.as_ref())?;
+            let slots = problem.charging.slots();
+            let first_day = problem.charging.start.date();
+            let pass = day
+                .site
+                .pass_through(&index_name)?
+                .unwrap_or_else(|| vec![0.0; slots]);
+            let spot_prices = problem.export_price.clone();
+            let fleet_day = FleetDay::of(&problem, first_day, pass, spot_prices)
+                .with_context(|| format!("{}: {first_day}", self.path.display()))?;
+            if fleet_day.classes.is_empty() {
+                continue;
+            }
+            // The studied prices: no spot change reaches the import price.
+            let mut studied_day = fleet_day.clone();
+            studied_day.pass_through = vec![0.0; slots];
+            let span = fleet_day
+                .scenario_index
+                .iter()
+                .max()
+                .map_or(1, |last| last / voltlex_engine::risk::SLOTS_PER_DAY + 1);
+            // Each day its own stream: the seed salted by the day's position.
+            let generated = generate(
+                &model,
+                &history,
+                first_day,
+                span,
+                scenarios,
+                seed.wrapping_add(index as u64),
+            )
+            .with_context(|| format!("{}: price scenarios for {first_day}", self.path.display()))?;
+            let terms = MonthTerms::default();
+            let values = monthly_profits(std::slice::from_ref(&fleet_day), &generated, &terms)?;
+            let studied = monthly_profits(std::slice::from_ref(&studied_day), &generated, &terms)?
+                .first()
+                .copied()
+                .unwrap_or(0.0);
+            let weight = day.represents.len() as f64;
+            for (change, value) in changes.iter_mut().zip(&values) {
+                *change += weight * (value - studied);
+            }
+        }
+        Ok(PriceRisk {
+            model: "block bootstrap of the JEPX file's days (7-day blocks, same calendar month)"
+                .into(),
+            seed,
+            changes,
+        })
+    }
+
+    /// The vehicle's battery chemistry (LFP, or NMC for every other chemistry).
+    fn chemistry(&self) -> Chemistry {
+        match self.vehicle.chemistry.to_ascii_uppercase().as_str() {
+            "LFP" => Chemistry::lfp(),
+            _ => Chemistry::nmc(),
+        }
+    }
+
+    fn dispatch_day(
+        &self,
+        design: &Design,
+        day: &SimulatedDay,
+        chargers: &[FleetCharger],
+        pv: Option<&PvSystem>,
+        storage: Option<&StationaryBattery>,
+        chemistry: &Chemistry,
+    ) -> anyhow::Result<DayFlows> {
+        let site = &day.site.fleet.problem;
+        let problem = self.fleet_problem(design, day, chargers)?;
         let hours = problem.slot_hours();
         let base_kw = problem.base_kw.clone();
         let pv_kw = match pv {

@@ -241,6 +241,43 @@ fn with_v2g_on_the_result_has_a_waterfall_that_adds_up() {
         (steps[gross].1 + changes - steps[net].1).abs() < 0.5,
         "{steps:?}"
     );
+
+    // Market risk: the year's net under the seeded price scenarios, every scenario in the
+    // histogram, CVaR (mean loss beyond VaR) at least VaR.
+    let text: Vec<String> = range
+        .rows()
+        .filter_map(|row| match row.first() {
+            Some(Data::String(text)) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    let heading = text
+        .iter()
+        .find(|t| t.starts_with("Market risk of"))
+        .unwrap();
+    assert!(
+        heading.contains("1000 market-price scenarios") && heading.contains("seed 2024"),
+        "{heading}"
+    );
+    let value = |label: &str| {
+        steps
+            .iter()
+            .find(|(l, _)| l.starts_with(label))
+            .map(|(_, v)| *v)
+            .unwrap()
+    };
+    let (var, cvar) = (value("Value at risk"), value("Conditional VaR"));
+    assert!(cvar >= var - 1e-9, "VaR {var}, CVaR {cvar}");
+    let counts: f64 = range
+        .rows()
+        .skip_while(|row| row.first() != Some(&Data::String("Bin".into())))
+        .skip(1)
+        .filter_map(|row| match row.get(3) {
+            Some(Data::Float(count)) => Some(*count),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(counts, 1000.0);
 }
 
 #[test]

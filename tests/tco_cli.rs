@@ -352,3 +352,78 @@ fn bad_study_files_say_where_and_what() {
     let message = stderr(&output);
     assert!(message.contains("broken.json:2:"), "{message}");
 }
+
+/// The V2G test study under the Market-Linked Plan (the spot price passed on in full), with a
+/// JEPX file covering its fiscal year: the 2024 file plus its January–March relabelled 2025
+/// (synthetic: the shared data stop at 2024-12-31; 29 February is left out).
+fn market_linked_v2g_study(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = common::root();
+    let original = std::fs::read(root.join("../shared/data/jepx/spot_summary_2024.csv")).unwrap();
+    let mut bytes = Vec::with_capacity(original.len() * 5 / 4);
+    let mut extra = Vec::new();
+    for line in original.split_inclusive(|b| *b == b'\n') {
+        bytes.extend_from_slice(line);
+        for month in [&b"2024/1/"[..], b"2024/2/", b"2024/3/"] {
+            if line.starts_with(month) && !line.starts_with(b"2024/2/29,") {
+                extra.extend_from_slice(b"2025/");
+                extra.extend_from_slice(&line[5..]);
+            }
+        }
+    }
+    bytes.extend_from_slice(&extra);
+    let spot = dir.join("spot_fy2024.csv");
+    std::fs::write(&spot, bytes).unwrap();
+    let data = root.join("tests/data");
+    let mut study: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("tco-v2g.json")).unwrap())
+            .unwrap();
+    let absolute = |relative: &Value| {
+        Value::String(
+            data.join(relative.as_str().unwrap())
+                .to_string_lossy()
+                .into_owned(),
+        )
+    };
+    for key in ["rules", "load", "history", "power_factor"] {
+        study["site"][key] = absolute(&study["site"][key]);
+    }
+    study["site"]["tariff"] = "TEPCO EP High-Voltage Market-Linked Plan".into();
+    study["site"]["indices"]["tepco-fuel-cost"] =
+        absolute(&study["site"]["indices"]["tepco-fuel-cost"]);
+    study["site"]["indices"]["jepx-tokyo"] = spot.to_string_lossy().into_owned().into();
+    study["subsidies"]["rules"] = absolute(&study["subsidies"]["rules"]);
+    study["catalogue"] = absolute(&study["catalogue"]);
+    study["v2g"]["spot"]["file"] = spot.to_string_lossy().into_owned().into();
+    let path = dir.join("market-linked-v2g.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&study).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn v2g_price_scenarios_are_seeded_and_move_the_discharge_value() {
+    use voltlex::tco_scenario::{Charging, PriceRisk, TcoStudy};
+    let dir = common::tempdir("tco-price-risk");
+    let study = TcoStudy::read(&market_linked_v2g_study(&dir)).unwrap();
+    let design = study.design(Charging::Optimal, true);
+    let first = study.v2g_price_risk(&design, 200, 11).unwrap();
+    let again = study.v2g_price_risk(&design, 200, 11).unwrap();
+    let other = study.v2g_price_risk(&design, 200, 12).unwrap();
+    assert_eq!(first, again, "same seed, same numbers");
+    assert_eq!((first.changes.len(), first.seed), (200, 11));
+    assert_ne!(first.changes, other.changes, "another seed, other paths");
+    let spread = |r: &PriceRisk| {
+        let max = r.changes.iter().copied().fold(f64::MIN, f64::max);
+        let min = r.changes.iter().copied().fold(f64::MAX, f64::min);
+        max - min
+    };
+    // With the spot price passed on in full, the paths change what discharging is worth.
+    assert!(spread(&first) > 1.0, "spread {}", spread(&first));
+
+    // The Basic Plan passes on about 30 % of the spot price and its energy price is flat:
+    // discharging never pays there, in any scenario, so the price risk is nil.
+    let basic = TcoStudy::read(&common::root().join("tests/data/tco-v2g.json")).unwrap();
+    let flat = basic
+        .v2g_price_risk(&basic.design(Charging::Optimal, true), 50, 11)
+        .unwrap();
+    assert!(spread(&flat) < 1e-6, "spread {}", spread(&flat));
+}
