@@ -86,7 +86,12 @@ struct FleetFile {
     vehicle: String,
     #[serde(default)]
     ice: Option<String>,
-    km_per_day: f64,
+    /// Kilometres per operating day (or `kwh_per_day`, not both).
+    #[serde(default)]
+    km_per_day: Option<f64>,
+    /// Energy each vehicle uses per operating day, kWh from the battery (or `km_per_day`).
+    #[serde(default)]
+    kwh_per_day: Option<f64>,
     #[serde(default)]
     operating_days: OperatingDays,
     #[serde(default = "default_arrival")]
@@ -527,6 +532,23 @@ impl TcoStudy {
         catalogue
             .charger(&file.chargers.model)
             .map_err(|e| anyhow!("{}: chargers.model: {e}", path.display()))?;
+        match (file.fleet.km_per_day, file.fleet.kwh_per_day) {
+            (Some(_), Some(_)) => bail!(
+                "{}: fleet: give km_per_day or kwh_per_day, not both",
+                path.display()
+            ),
+            (None, None) => bail!(
+                "{}: fleet: km_per_day (or kwh_per_day) is required",
+                path.display()
+            ),
+            (Some(value), None) | (None, Some(value)) if !(value >= 0.0 && value.is_finite()) => {
+                bail!(
+                    "{}: fleet: the daily distance or energy must be a number ≥ 0, found {value}",
+                    path.display()
+                )
+            }
+            _ => {}
+        }
         if file.fleet.electric.unwrap_or(file.fleet.size) > file.fleet.size {
             bail!(
                 "{}: fleet.electric ({}) is more than fleet.size ({})",
@@ -735,7 +757,7 @@ impl TcoStudy {
 
     fn years_km(&self) -> f64 {
         let per_year: usize = self.days.iter().map(|day| day.represents.len()).sum();
-        self.file.fleet.km_per_day * per_year as f64
+        self.km_per_day() * per_year as f64
     }
 
     fn ice_part(&self, count: u32, outlook: &Outlook) -> anyhow::Result<FleetPart> {
@@ -1072,7 +1094,21 @@ impl TcoStudy {
 
     /// Daily distance per vehicle, km.
     pub fn km_per_day(&self) -> f64 {
-        self.file.fleet.km_per_day
+        match (self.file.fleet.km_per_day, self.file.fleet.kwh_per_day) {
+            (Some(km), _) => km,
+            (None, Some(kwh)) if self.vehicle.kwh_per_km > 0.0 => kwh / self.vehicle.kwh_per_km,
+            _ => 0.0,
+        }
+    }
+
+    /// Energy each vehicle takes from its battery on an operating day, kWh: the study's
+    /// `kwh_per_day`, or its kilometres at the model's consumption.
+    pub fn kwh_per_day(&self) -> f64 {
+        match (self.file.fleet.kwh_per_day, self.file.fleet.km_per_day) {
+            (Some(kwh), _) => kwh,
+            (None, Some(km)) => km * self.vehicle.kwh_per_km,
+            (None, None) => 0.0,
+        }
     }
 
     /// The state of charge vehicles keep when they discharge (the `v2g` section's), %.
@@ -1155,13 +1191,16 @@ impl TcoStudy {
         let fleet = &self.file.fleet;
         let arrival = parse_clock(&fleet.arrival, "arrival", &self.path)?;
         let departure = parse_clock(&fleet.departure, "departure", &self.path)?;
-        let need_kwh = fleet.km_per_day * self.vehicle.kwh_per_km;
+        let need_kwh = self.kwh_per_day();
         let target_kwh = self.vehicle.battery_kwh * fleet.target_soc_pct / 100.0;
         if need_kwh > target_kwh {
+            let given = match fleet.km_per_day {
+                Some(km) => format!("fleet.km_per_day: {km} km use"),
+                None => "fleet.kwh_per_day:".to_string(),
+            };
             bail!(
-                "{}: fleet.km_per_day: {} km use {:.1} kWh, more than the {:.1} kWh a {} leaves with",
+                "{}: {given} {:.1} kWh, more than the {:.1} kWh a {} leaves with",
                 self.path.display(),
-                fleet.km_per_day,
                 need_kwh,
                 target_kwh,
                 self.vehicle.name

@@ -375,8 +375,7 @@ fn market_linked_v2g_study(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(&spot, bytes).unwrap();
     let data = root.join("tests/data");
     let mut study: Value =
-        serde_json::from_str(&std::fs::read_to_string(data.join("tco-v2g.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(data.join("tco-v2g.json")).unwrap()).unwrap();
     let absolute = |relative: &Value| {
         Value::String(
             data.join(relative.as_str().unwrap())
@@ -426,4 +425,53 @@ fn v2g_price_scenarios_are_seeded_and_move_the_discharge_value() {
         .v2g_price_risk(&basic.design(Charging::Optimal, true), 50, 11)
         .unwrap();
     assert!(spread(&flat) < 1e-6, "spread {}", spread(&flat));
+}
+
+#[test]
+fn energy_per_day_is_the_distance_at_the_models_consumption() {
+    use voltlex::tco_scenario::{Charging, TcoStudy};
+    let path = common::root().join("tests/data/tco-small.json");
+    let by_km: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let km_study = TcoStudy::from_json(by_km.clone(), &path).unwrap();
+    let kwh = 60.0 * km_study.vehicle_model().kwh_per_km;
+    let mut by_kwh = by_km.clone();
+    by_kwh["fleet"]
+        .as_object_mut()
+        .unwrap()
+        .remove("km_per_day");
+    by_kwh["fleet"]["kwh_per_day"] = kwh.into();
+    let kwh_study = TcoStudy::from_json(by_kwh.clone(), &path).unwrap();
+    close(kwh_study.km_per_day(), 60.0, 1e-9);
+    close(kwh_study.kwh_per_day(), km_study.kwh_per_day(), 1e-9);
+    let design = km_study.design(Charging::Optimal, false);
+    let a = km_study.evaluate(&design).unwrap();
+    let b = kwh_study.evaluate(&design).unwrap();
+    close(
+        b.energy.electricity_change,
+        a.energy.electricity_change,
+        1e-6,
+    );
+    close(b.comparison.savings_npv, a.comparison.savings_npv, 1e-6);
+
+    // Both, or neither, is refused with the key to fix.
+    let mut both = by_kwh.clone();
+    both["fleet"]["km_per_day"] = 60.into();
+    let error = TcoStudy::from_json(both, &path).err().unwrap().to_string();
+    assert!(
+        error.contains("give km_per_day or kwh_per_day, not both"),
+        "{error}"
+    );
+    let mut neither = by_kwh;
+    neither["fleet"]
+        .as_object_mut()
+        .unwrap()
+        .remove("kwh_per_day");
+    let error = TcoStudy::from_json(neither, &path)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("km_per_day (or kwh_per_day) is required"),
+        "{error}"
+    );
 }

@@ -495,6 +495,8 @@ fn every_broken_workbook_gives_its_sheet_cell_message() {
             vec!["Trips!A4: departure must be a time of day (HH:MM, 00:00 to 23:59), found \"25:00\""]),
         ("two fleet rows", |b| { set(b, "Fleet", "A5", "Nissan Sakura X"); set(b, "Fleet", "B5", 3) },
             vec!["Fleet!A5: one vehicle group per study: row 4 is the study's, this row is a second one; delete it or make a second workbook"]),
+        ("distance and energy", |b| { set(b, "Trips", "C4", 60); set(b, "Trips", "G4", 6.6) },
+            vec!["Trips!G4: give the distance or the energy per day, not both (the other cell on this row is filled)"]),
         ("two trip rows", |b| set(b, "Trips", "A6", "09:00"),
             vec!["Trips!A6: one row per study (for the one vehicle group): row 4 is the study's, this row is a second one; delete it or make a second workbook"]),
         ("missing required key", |b| { clear(b, "Scenario", "A8"); clear(b, "Scenario", "B8") },
@@ -607,6 +609,23 @@ fn three_defects_are_reported_at_once_in_sheet_order() {
             "Trips!B4: return must be a time of day (HH:MM, 00:00 to 23:59), found \"25:00\"",
             "Finance!B5: discount rate must be at most 100%, found 120",
         ]
+    );
+}
+
+#[test]
+fn energy_per_day_replaces_the_distance_and_its_quick_default() {
+    let mut book = blank();
+    set(&mut book, "Trips", "G4", 7.5);
+    let input = read(book).unwrap();
+    assert_eq!(input.study["fleet"]["kwh_per_day"], 7.5);
+    assert!(input.study["fleet"].get("km_per_day").is_none());
+    assert!(
+        input
+            .defaults_used
+            .iter()
+            .all(|(name, _)| name != "Distance per day"),
+        "{:?}",
+        input.defaults_used
     );
 }
 

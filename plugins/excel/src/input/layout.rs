@@ -338,6 +338,14 @@ pub(crate) const TRIPS: Sheet = Sheet {
             number("%", 0.0, 100.0),
             "Charged to this state of charge by departure (default 90).",
         ),
+        field(
+            "fleet.kwh_per_day",
+            "Energy",
+            "kWh/day",
+            "energy per day",
+            number("kWh", 0.0, 2_000.0),
+            "Instead of Distance: the battery energy each vehicle uses per operating day (from a telematics log). Leave Distance empty.",
+        ),
     ],
 };
 

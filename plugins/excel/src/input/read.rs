@@ -808,13 +808,19 @@ impl WorkbookReader {
                 insert_path(study, "fleet.ice", Value::from(name));
             }
         }
-        if let Some((km, _)) = self.resolve(
-            sheets,
-            "quick.km",
-            sheets.table(&TRIPS, "fleet.km_per_day"),
-            defaults_used,
-        ) {
-            insert_path(study, "fleet.km_per_day", km);
+        // Trips › Energy replaces the distance (and Quick's); both on Trips is ambiguous.
+        let distance = sheets.table(&TRIPS, "fleet.km_per_day");
+        match (sheets.table(&TRIPS, "fleet.kwh_per_day"), &distance) {
+            ((Some(_), Some(place)), (Some(_), Some(_))) => self.error_at(
+                place,
+                "give the distance or the energy per day, not both (the other cell on this row is filled)",
+            ),
+            ((Some(kwh), Some(_)), _) => insert_path(study, "fleet.kwh_per_day", kwh),
+            _ => {
+                if let Some((km, _)) = self.resolve(sheets, "quick.km", distance, defaults_used) {
+                    insert_path(study, "fleet.km_per_day", km);
+                }
+            }
         }
         vehicle
     }
