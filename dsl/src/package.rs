@@ -10,10 +10,21 @@
 //! valid_until = "2026-04-01"    # first day they no longer apply (exclusive)
 //! files = ["basic.vlx"]         # optional: default every *.vlx in the folder, sorted
 //! sources = ["https://…"]       # the tariff sheets transcribed
+//! tests = ["tests/april.toml"]  # optional: default every tests/*.toml, sorted
+//!
+//! [package.exports]             # optional: what the package promises to define
+//! tariffs = ["TEPCO EP High-Voltage Basic Plan"]
+//! subsidies = []
+//! contracts = []                # `contract aggregator` blocks
+//! chemistries = []
+//!
+//! [dependencies]                # optional: other packages, loaded (and checked) first
+//! jp-calendar = { version = "^2025.1", path = "../jp-calendar" }
 //! ```
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -42,12 +53,130 @@ pub struct Manifest {
     pub files: Vec<String>,
     /// Where the figures come from.
     pub sources: Vec<String>,
+    /// What the package promises to define (`[package.exports]`); `None` when not declared.
+    pub exports: Option<Exports>,
+    /// Other packages this one needs, in the order written (`[dependencies]`).
+    pub dependencies: Vec<DependencySpec>,
+    /// Golden test files, relative to the package folder (`tests`, default every
+    /// `tests/*.toml`, sorted).
+    pub tests: Vec<String>,
+}
+
+impl Manifest {
+    /// The version as a parsed semantic version (checked when the manifest was read).
+    pub fn semver(&self) -> Option<semver::Version> {
+        semver::Version::parse(&self.version).ok()
+    }
+}
+
+/// `[package.exports]`: the names a package promises to define; `voltlex check` refuses a
+/// package whose rule files do not define one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exports {
+    /// `tariff "NAME"` blocks.
+    #[serde(default)]
+    pub tariffs: Vec<String>,
+    /// `subsidy "NAME"` blocks.
+    #[serde(default)]
+    pub subsidies: Vec<String>,
+    /// `contract aggregator "NAME"` blocks.
+    #[serde(default)]
+    pub contracts: Vec<String>,
+    /// `chemistry "NAME"` blocks.
+    #[serde(default)]
+    pub chemistries: Vec<String>,
+}
+
+/// One entry of `[dependencies]`: `NAME = { version = "REQ", path = "DIR" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DependencySpec {
+    /// The dependency's package name (must equal the `name` in its package.toml).
+    pub name: String,
+    /// The semantic-version requirement its version must meet (`^2025.1`, `>=1.2, <2`).
+    pub requirement: String,
+    /// Its folder, relative to this package's folder.
+    pub path: String,
+}
+
+/// A dependency that was found, matched its requirement and compiled without errors.
+#[derive(Debug, Clone)]
+pub struct LoadedDependency {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its folder as given (this package's folder joined with the dependency's `path`).
+    pub dir: PathBuf,
+    /// Its compiled rules.
+    pub rules: CompiledRules,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     package: toml::Spanned<RawPackage>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, toml::Spanned<RawDependency>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDependency {
+    version: toml::Spanned<String>,
+    path: toml::Spanned<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExports {
+    #[serde(default)]
+    tariffs: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    subsidies: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    contracts: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    chemistries: Vec<toml::Spanned<String>>,
+}
+
+/// Where each part of package.toml was written, for diagnostics found after reading it.
+#[derive(Default)]
+struct ManifestSpans {
+    /// (kind, name, span) of every export.
+    exports: Vec<(ExportKind, String, Span)>,
+    /// (version span, path span) of every dependency, in `Manifest::dependencies` order.
+    dependencies: Vec<(Span, Span)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ExportKind {
+    Tariff,
+    Subsidy,
+    Contract,
+    Chemistry,
+}
+
+impl ExportKind {
+    fn word(self) -> &'static str {
+        match self {
+            ExportKind::Tariff => "tariff",
+            ExportKind::Subsidy => "subsidy",
+            ExportKind::Contract => "contract aggregator",
+            ExportKind::Chemistry => "chemistry",
+        }
+    }
+
+    fn defined(self, rules: &CompiledRules) -> Vec<&str> {
+        match self {
+            ExportKind::Tariff => rules.tariffs.iter().map(|t| t.name.as_str()).collect(),
+            ExportKind::Subsidy => rules.subsidies.iter().map(|s| s.name.as_str()).collect(),
+            ExportKind::Contract => rules
+                .aggregator_contracts
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect(),
+            ExportKind::Chemistry => rules.chemistries.iter().map(|c| c.name.as_str()).collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -65,6 +194,10 @@ struct RawPackage {
     files: Option<Vec<toml::Spanned<String>>>,
     #[serde(default)]
     sources: Vec<String>,
+    #[serde(default)]
+    exports: Option<RawExports>,
+    #[serde(default)]
+    tests: Option<Vec<toml::Spanned<String>>>,
 }
 
 /// The result of compiling a file or package: the texts, the rules, and every diagnostic.
@@ -80,12 +213,32 @@ pub struct Compilation {
     pub manifest: Option<Manifest>,
     /// The package folder, when a package was compiled.
     pub package_dir: Option<PathBuf>,
+    /// The package's dependencies (and theirs), each loaded once, dependencies before the
+    /// packages that need them.
+    pub dependencies: Vec<LoadedDependency>,
 }
 
 impl Compilation {
     /// Are there errors?
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The package's own rules followed by every dependency's: what a consumer of the package
+    /// can use. `rules` alone stays the package's own, so selecting "the only tariff" of a
+    /// package is not changed by its dependencies.
+    pub fn rules_with_dependencies(&self) -> CompiledRules {
+        let mut all = self.rules.clone();
+        for dependency in &self.dependencies {
+            all.tariffs.extend(dependency.rules.tariffs.iter().cloned());
+            all.subsidies
+                .extend(dependency.rules.subsidies.iter().cloned());
+            all.aggregator_contracts
+                .extend(dependency.rules.aggregator_contracts.iter().cloned());
+            all.chemistries
+                .extend(dependency.rules.chemistries.iter().cloned());
+        }
+        all
     }
 
     /// All diagnostics rendered as text, one after another.
@@ -150,9 +303,17 @@ pub fn compile_path(path: &Path) -> Result<Compilation, LoadError> {
     Ok(compile_files(sources, &[id], None, None, None, &resources))
 }
 
-/// Compiles a package folder: reads package.toml, then its rule files, checked against its
-/// validity window.
+/// Compiles a package folder: reads package.toml, loads its dependencies (each compiled
+/// first; a cycle, a missing folder, a name or version that does not match, or a dependency
+/// with errors is an error in package.toml), then its rule files, checked against its
+/// validity window, and finally checks the exports against what the rules define.
 pub fn compile_package(dir: &Path) -> Result<Compilation, LoadError> {
+    compile_package_within(dir, &mut Vec::new())
+}
+
+/// [`compile_package`] with the chain of packages being loaded (canonical folders), to refuse
+/// dependency cycles.
+fn compile_package_within(dir: &Path, chain: &mut Vec<PathBuf>) -> Result<Compilation, LoadError> {
     let manifest_path = dir.join("package.toml");
     if !manifest_path.is_file() {
         return Err(LoadError::NotAPackage(dir.to_path_buf()));
@@ -161,7 +322,8 @@ pub fn compile_package(dir: &Path) -> Result<Compilation, LoadError> {
     let manifest_name = manifest_path.display().to_string();
     let manifest_text = read(&manifest_path)?;
     let manifest_id = sources.add(manifest_name.clone(), manifest_text.clone());
-    let (manifest, mut diagnostics) = read_manifest(manifest_id, &manifest_name, &manifest_text);
+    let (manifest, mut diagnostics, spans) =
+        read_manifest(manifest_id, &manifest_name, &manifest_text);
     let Some(manifest) = manifest else {
         return Ok(Compilation {
             sources,
@@ -169,8 +331,13 @@ pub fn compile_package(dir: &Path) -> Result<Compilation, LoadError> {
             diagnostics,
             manifest: None,
             package_dir: Some(dir.to_path_buf()),
+            dependencies: Vec::new(),
         });
     };
+    let here = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    chain.push(here);
+    let dependencies = load_dependencies(dir, &manifest, &spans, chain, &mut diagnostics);
+    chain.pop();
     let mut ids = Vec::new();
     for file in &manifest.files {
         let path = dir.join(file);
@@ -197,10 +364,186 @@ pub fn compile_package(dir: &Path) -> Result<Compilation, LoadError> {
         Some(dir.to_path_buf()),
         &resources,
     );
+    let rules_have_errors = compilation.has_errors();
     diagnostics.append(&mut compilation.diagnostics);
+    // A tariff with errors is missing from the rules: its export would be reported twice.
+    if !rules_have_errors {
+        diagnostics.extend(missing_exports(&compilation.rules, &spans));
+    }
     diagnostics.extend(untested_indices(&compilation, dir));
     compilation.diagnostics = diagnostics;
+    compilation.dependencies = dependencies;
     Ok(compilation)
+}
+
+/// Errors for exports the rule files do not define, at the export's name in package.toml.
+fn missing_exports(rules: &CompiledRules, spans: &ManifestSpans) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for (kind, name, span) in &spans.exports {
+        let defined = kind.defined(rules);
+        if defined.contains(&name.as_str()) {
+            continue;
+        }
+        let mut error = Diagnostic::error(
+            codes::PACKAGE,
+            format!(
+                "the package exports {} \"{name}\" but its rule files define no such {}",
+                kind.word(),
+                kind.word()
+            ),
+            *span,
+            "exported here, defined nowhere",
+        );
+        error = match crate::diagnostic::did_you_mean(name, defined.iter().copied()) {
+            Some(similar) => error.with_help(format!("did you mean \"{similar}\"?")),
+            None if defined.is_empty() => {
+                error.with_help(format!("the rule files define no {} at all", kind.word()))
+            }
+            None => error.with_help(format!(
+                "they define: {}",
+                defined
+                    .iter()
+                    .map(|d| format!("\"{d}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        errors.push(error);
+    }
+    errors
+}
+
+/// Compiles every dependency of `manifest` (recursively, each folder once), checking its
+/// name, version requirement and errors; problems become errors at the dependency in
+/// package.toml. Returns the loaded dependencies, theirs before them.
+fn load_dependencies(
+    dir: &Path,
+    manifest: &Manifest,
+    spans: &ManifestSpans,
+    chain: &mut Vec<PathBuf>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<LoadedDependency> {
+    let mut loaded: Vec<LoadedDependency> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for (dependency, (version_span, path_span)) in
+        manifest.dependencies.iter().zip(&spans.dependencies)
+    {
+        let dependency_dir = dir.join(&dependency.path);
+        let mut refuse = |message: String, span: Span, label: &str| {
+            diagnostics.push(Diagnostic::error(codes::PACKAGE, message, span, label));
+        };
+        let Ok(canonical) = dependency_dir.canonicalize() else {
+            refuse(
+                format!(
+                    "dependency `{}`: no package folder at {}",
+                    dependency.name,
+                    dependency_dir.display()
+                ),
+                *path_span,
+                "not found",
+            );
+            continue;
+        };
+        if let Some(first) = chain.iter().position(|p| *p == canonical) {
+            let cycle: Vec<String> = chain
+                .get(first..)
+                .unwrap_or_default()
+                .iter()
+                .chain(std::iter::once(&canonical))
+                .map(|p| p.display().to_string())
+                .collect();
+            refuse(
+                format!("dependency cycle: {}", cycle.join(" → ")),
+                *path_span,
+                "this package is already being loaded",
+            );
+            continue;
+        }
+        if seen.contains(&canonical) {
+            continue;
+        }
+        seen.push(canonical);
+        let compilation = match compile_package_within(&dependency_dir, chain) {
+            Ok(compilation) => compilation,
+            Err(error) => {
+                refuse(
+                    format!("dependency `{}`: {error}", dependency.name),
+                    *path_span,
+                    "cannot be loaded",
+                );
+                continue;
+            }
+        };
+        let errors: Vec<&Diagnostic> = compilation
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        let Some(dependency_manifest) = compilation.manifest.clone().filter(|_| errors.is_empty())
+        else {
+            let first = errors
+                .first()
+                .map(|d| format!("; the first: {}", d.message))
+                .unwrap_or_default();
+            refuse(
+                format!(
+                    "dependency `{}` at {} has {} error(s){first}; run `voltlex check {}`",
+                    dependency.name,
+                    dependency_dir.display(),
+                    errors.len(),
+                    dependency_dir.display()
+                ),
+                *path_span,
+                "this dependency does not check",
+            );
+            continue;
+        };
+        if dependency_manifest.name != dependency.name {
+            refuse(
+                format!(
+                    "dependency `{}`: the package at {} is named `{}`",
+                    dependency.name,
+                    dependency_dir.display(),
+                    dependency_manifest.name
+                ),
+                *path_span,
+                "a different package",
+            );
+            continue;
+        }
+        let requirement = semver::VersionReq::parse(&dependency.requirement);
+        let version = dependency_manifest.semver();
+        if let (Ok(requirement), Some(version)) = (requirement, version) {
+            if !requirement.matches(&version) {
+                refuse(
+                    format!(
+                        "dependency `{}` requires version {requirement}, but {} is version {version}",
+                        dependency.name,
+                        dependency_dir.display()
+                    ),
+                    *version_span,
+                    "not met",
+                );
+                continue;
+            }
+        }
+        for transitive in compilation.dependencies {
+            let canonical = transitive
+                .dir
+                .canonicalize()
+                .unwrap_or(transitive.dir.clone());
+            if !seen.contains(&canonical) {
+                seen.push(canonical);
+                loaded.push(transitive);
+            }
+        }
+        loaded.push(LoadedDependency {
+            manifest: dependency_manifest,
+            dir: dependency_dir,
+            rules: compilation.rules,
+        });
+    }
+    loaded
 }
 
 /// Warnings for indices the rules read that no golden test (`tests/*.toml`, key `[index]`)
@@ -291,6 +634,7 @@ fn compile_files(
         diagnostics,
         manifest,
         package_dir,
+        dependencies: Vec::new(),
     }
 }
 
@@ -342,7 +686,11 @@ fn find_in(sources: &SourceMap, file: FileId, needle: &str) -> Span {
 }
 
 /// `package.toml`, file `id` of the compilation, named `name`.
-fn read_manifest(id: FileId, name: &str, text: &str) -> (Option<Manifest>, Vec<Diagnostic>) {
+fn read_manifest(
+    id: FileId,
+    name: &str,
+    text: &str,
+) -> (Option<Manifest>, Vec<Diagnostic>, ManifestSpans) {
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(error) => {
@@ -357,6 +705,7 @@ fn read_manifest(id: FileId, name: &str, text: &str) -> (Option<Manifest>, Vec<D
                     message.clone(),
                 )
                 .with_help("see `voltlex explain-error E0401` for the fields of package.toml")],
+                ManifestSpans::default(),
             );
         }
     };
@@ -390,31 +739,92 @@ fn read_manifest(id: FileId, name: &str, text: &str) -> (Option<Manifest>, Vec<D
             ));
         }
     }
-    let version_ok = {
-        let parts: Vec<&str> = package
-            .version
-            .get_ref()
-            .split(['-', '+'])
-            .next()
-            .unwrap_or("")
-            .split('.')
-            .collect();
-        parts.len() == 3
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-    };
-    if !version_ok {
+    if let Err(error) = semver::Version::parse(package.version.get_ref()) {
         diagnostics.push(Diagnostic::error(
             codes::PACKAGE,
             format!(
-                "version `{}` is not a semantic version",
+                "version `{}` is not a semantic version: {error}",
                 package.version.get_ref()
             ),
             span_of(id, package.version.span()),
             "expected MAJOR.MINOR.PATCH, e.g. 2025.4.0",
         ));
     }
+    let folder = Path::new(name)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut spans = ManifestSpans::default();
+    let exports = package.exports.as_ref().map(|raw| {
+        let mut list = |kind: ExportKind, names: &[toml::Spanned<String>]| -> Vec<String> {
+            for name in names {
+                spans
+                    .exports
+                    .push((kind, name.get_ref().clone(), span_of(id, name.span())));
+            }
+            names.iter().map(|n| n.get_ref().clone()).collect()
+        };
+        Exports {
+            tariffs: list(ExportKind::Tariff, &raw.tariffs),
+            subsidies: list(ExportKind::Subsidy, &raw.subsidies),
+            contracts: list(ExportKind::Contract, &raw.contracts),
+            chemistries: list(ExportKind::Chemistry, &raw.chemistries),
+        }
+    });
+    let mut dependencies = Vec::new();
+    for (dependency_name, raw) in &raw.dependencies {
+        let raw = raw.get_ref();
+        if let Err(error) = semver::VersionReq::parse(raw.version.get_ref()) {
+            diagnostics.push(Diagnostic::error(
+                codes::PACKAGE,
+                format!(
+                    "dependency `{dependency_name}`: `{}` is not a version requirement: {error}",
+                    raw.version.get_ref()
+                ),
+                span_of(id, raw.version.span()),
+                "expected a semver requirement, e.g. \"^2025.4\" or \">=1.2, <2\"",
+            ));
+        }
+        spans.dependencies.push((
+            span_of(id, raw.version.span()),
+            span_of(id, raw.path.span()),
+        ));
+        dependencies.push(DependencySpec {
+            name: dependency_name.clone(),
+            requirement: raw.version.get_ref().clone(),
+            path: raw.path.get_ref().clone(),
+        });
+    }
+    let tests = match &package.tests {
+        Some(tests) => {
+            for test in tests {
+                let relative = Path::new(test.get_ref());
+                let leaves = relative.is_absolute()
+                    || relative
+                        .components()
+                        .any(|c| !matches!(c, std::path::Component::Normal(_)));
+                let problem = if leaves {
+                    Some("a test file must be a path inside the package folder")
+                } else if relative.extension().is_none_or(|x| x != "toml") {
+                    Some("a golden test is a .toml file")
+                } else if !folder.join(relative).is_file() {
+                    Some("no such file in the package")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    diagnostics.push(Diagnostic::error(
+                        codes::PACKAGE,
+                        format!("test file `{}`: {problem}", test.get_ref()),
+                        span_of(id, test.span()),
+                        problem,
+                    ));
+                }
+            }
+            tests.iter().map(|t| t.get_ref().clone()).collect()
+        }
+        None => default_tests(&folder),
+    };
     let files = match &package.files {
         Some(files) => files.iter().map(|f| f.get_ref().clone()).collect(),
         None => {
@@ -447,10 +857,10 @@ fn read_manifest(id: FileId, name: &str, text: &str) -> (Option<Manifest>, Vec<D
         }
     };
     if !diagnostics.is_empty() {
-        return (None, diagnostics);
+        return (None, diagnostics, spans);
     }
     let (Some(valid_from), Some(valid_until)) = (valid_from, valid_until) else {
-        return (None, diagnostics);
+        return (None, diagnostics, spans);
     };
     (
         Some(Manifest {
@@ -462,7 +872,26 @@ fn read_manifest(id: FileId, name: &str, text: &str) -> (Option<Manifest>, Vec<D
             valid_until,
             files,
             sources: package.sources,
+            exports,
+            dependencies,
+            tests,
         }),
         diagnostics,
+        spans,
     )
+}
+
+/// Every `tests/*.toml` of the package folder, as `tests/NAME.toml`, sorted.
+fn default_tests(folder: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(folder.join("tests"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+                .filter_map(|e| e.file_name().to_str().map(|n| format!("tests/{n}")))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
 }
