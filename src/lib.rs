@@ -14,6 +14,7 @@
 //! println!("{}", voltlex::report::to_table(&run));
 //! ```
 
+pub mod fleet_routines;
 pub mod goal_seek;
 pub mod golden;
 pub mod report;

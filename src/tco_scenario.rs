@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 use voltlex_engine::battery::{degradation, Chemistry, Usage};
@@ -47,6 +47,8 @@ use voltlex_engine::tco::model::{self, Comparison, Financing, FleetPart, YearCos
 use voltlex_engine::tco::subsidy::{self, AttributeValue, Item, ItemKind};
 use voltlex_engine::v2g::{self, V2gProblem, V2gSession};
 
+pub use crate::fleet_routines::OperatingDays;
+use crate::fleet_routines::{self, GroupFile, Routine, RoutineFields};
 use crate::scenario::{self, Scenario, SiteFile};
 
 #[derive(Deserialize)]
@@ -93,39 +95,37 @@ struct FleetFile {
     #[serde(default)]
     kwh_per_day: Option<f64>,
     #[serde(default)]
-    operating_days: OperatingDays,
-    #[serde(default = "default_arrival")]
-    arrival: String,
-    #[serde(default = "default_departure")]
-    departure: String,
-    #[serde(default = "default_spread")]
-    arrival_spread_minutes: u32,
-    #[serde(default = "default_target")]
-    target_soc_pct: f64,
+    operating_days: Option<OperatingDays>,
+    #[serde(default)]
+    arrival: Option<String>,
+    #[serde(default)]
+    departure: Option<String>,
+    #[serde(default)]
+    arrival_spread_minutes: Option<u32>,
+    #[serde(default)]
+    target_soc_pct: Option<f64>,
+    /// Trips booked ahead: the departure energy is reserved.
+    #[serde(default)]
+    booked: Option<bool>,
+    /// Groups of vehicles with their own routines (`crate::fleet_routines`).
+    #[serde(default)]
+    groups: Vec<GroupFile>,
 }
 
-fn default_arrival() -> String {
-    "18:00".into()
-}
-fn default_departure() -> String {
-    "08:00".into()
-}
-fn default_spread() -> u32 {
-    120
-}
-fn default_target() -> f64 {
-    90.0
-}
-
-/// Which days the fleet goes out (and comes back to charge).
-#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum OperatingDays {
-    /// Monday to Friday.
-    #[default]
-    Weekdays,
-    /// Every day.
-    All,
+impl FleetFile {
+    /// The routine fields of the whole fleet (the groups' common values).
+    fn routine(&self) -> RoutineFields {
+        RoutineFields {
+            km_per_day: self.km_per_day,
+            kwh_per_day: self.kwh_per_day,
+            operating_days: self.operating_days,
+            arrival: self.arrival.clone(),
+            departure: self.departure.clone(),
+            arrival_spread_minutes: self.arrival_spread_minutes,
+            target_soc_pct: self.target_soc_pct,
+            booked: self.booked,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -386,6 +386,8 @@ pub struct TcoStudy {
     /// How the year is simulated.
     pub simulation: Simulation,
     file: TcoFile,
+    /// The fleet's groups with every default applied (one for a fleet without groups).
+    routines: Vec<Routine>,
     path: PathBuf,
     days: Vec<SimulatedDay>,
     /// The site over the whole year (its bills).
@@ -451,15 +453,6 @@ pub struct DesignResult {
     pub investment: f64,
     /// Subsidies: (programme, amount) summed over the items.
     pub subsidies: Vec<(String, f64)>,
-}
-
-fn parse_clock(text: &str, what: &str, path: &Path) -> anyhow::Result<NaiveTime> {
-    NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
-        anyhow!(
-            "{}: fleet.{what}: expected a time like 18:00, found {text:?}",
-            path.display()
-        )
-    })
 }
 
 fn to_f64(value: rust_decimal::Decimal) -> f64 {
@@ -532,23 +525,14 @@ impl TcoStudy {
         catalogue
             .charger(&file.chargers.model)
             .map_err(|e| anyhow!("{}: chargers.model: {e}", path.display()))?;
-        match (file.fleet.km_per_day, file.fleet.kwh_per_day) {
-            (Some(_), Some(_)) => bail!(
-                "{}: fleet: give km_per_day or kwh_per_day, not both",
-                path.display()
-            ),
-            (None, None) => bail!(
-                "{}: fleet: km_per_day (or kwh_per_day) is required",
-                path.display()
-            ),
-            (Some(value), None) | (None, Some(value)) if !(value >= 0.0 && value.is_finite()) => {
-                bail!(
-                    "{}: fleet: the daily distance or energy must be a number ≥ 0, found {value}",
-                    path.display()
-                )
-            }
-            _ => {}
-        }
+        let routines = fleet_routines::resolve(
+            &file.fleet.routine(),
+            &file.fleet.groups,
+            file.fleet.size,
+            vehicle.kwh_per_km,
+            vehicle.battery_kwh,
+            path,
+        )?;
         if file.fleet.electric.unwrap_or(file.fleet.size) > file.fleet.size {
             bail!(
                 "{}: fleet.electric ({}) is more than fleet.size ({})",
@@ -564,31 +548,32 @@ impl TcoStudy {
         let last_day = load.interval_start(load.kwh.len().saturating_sub(1)).date();
         // A day is dispatched noon to noon: its night must be inside the data.
         let noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default();
-        let operates = |day: NaiveDate| match file.fleet.operating_days {
-            OperatingDays::All => true,
-            OperatingDays::Weekdays => !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
-        };
-        let mut by_month: BTreeMap<(i32, u32), Vec<NaiveDate>> = BTreeMap::new();
+        // Days are grouped by month and by which routines go out (weekdays and weekends
+        // differ when a group drives every day): one representative per group of days.
+        let mut by_month: BTreeMap<(i32, u32, u64), Vec<NaiveDate>> = BTreeMap::new();
+        let mut months = std::collections::BTreeSet::new();
         let mut day = first_day;
         while day <= last_day {
-            if operates(day) {
+            let mask = fleet_routines::operating_mask(&routines, day);
+            if mask != 0 {
                 by_month
-                    .entry((day.year(), day.month()))
+                    .entry((day.year(), day.month(), mask))
                     .or_default()
                     .push(day);
+                months.insert((day.year(), day.month()));
             }
             day += Duration::days(1);
         }
-        if by_month.len() < 12 {
+        if months.len() < 12 {
             bail!(
                 "{}: site.load covers {first_day} to {last_day}: a TCO study needs a year of meter data",
                 path.display()
             );
         }
         let mut chosen: Vec<(NaiveDate, Vec<NaiveDate>)> = Vec::new();
-        for days in by_month.values() {
-            match file.simulation {
-                Simulation::RepresentativeDays => {
+        match file.simulation {
+            Simulation::RepresentativeDays => {
+                for days in by_month.values() {
                     let pick = days
                         .iter()
                         .find(|d| d.day() >= 15)
@@ -598,14 +583,16 @@ impl TcoStudy {
                         chosen.push((pick, days.clone()));
                     }
                 }
-                Simulation::EveryDay => {
-                    for day in days {
-                        // The data's last day has no night after it: the day before stands
-                        // for it.
-                        match chosen.last_mut() {
-                            Some((_, represents)) if *day >= last_day => represents.push(*day),
-                            _ => chosen.push((*day, vec![*day])),
-                        }
+                chosen.sort_by_key(|(pick, _)| *pick);
+            }
+            Simulation::EveryDay => {
+                let mut every: Vec<NaiveDate> = by_month.values().flatten().copied().collect();
+                every.sort();
+                for day in every {
+                    // The data's last day has no night after it: the day before stands for it.
+                    match chosen.last_mut() {
+                        Some((_, represents)) if day >= last_day => represents.push(day),
+                        _ => chosen.push((day, vec![day])),
                     }
                 }
             }
@@ -694,6 +681,7 @@ impl TcoStudy {
             spot,
             grid_kg_per_kwh,
             memo: Memo::new(),
+            routines,
             path: path.to_path_buf(),
             file,
         })
@@ -752,18 +740,38 @@ impl TcoStudy {
     }
 
     fn baseline_with(&self, outlook: &Outlook) -> anyhow::Result<Vec<FleetPart>> {
-        Ok(vec![self.ice_part(self.fleet_size(), outlook)?])
+        Ok(vec![self.ice_part(0, self.fleet_size(), outlook)?])
     }
 
-    fn years_km(&self) -> f64 {
-        let per_year: usize = self.days.iter().map(|day| day.represents.len()).sum();
-        self.km_per_day() * per_year as f64
+    /// Kilometres a year driven by the fleet's vehicles `first..first + count` (in group
+    /// order: the electric ones first), over the days the simulated year stands for.
+    fn years_km(&self, first: u32, count: u32) -> f64 {
+        let wanted = first..first.saturating_add(count);
+        let mut group_first = 0u32;
+        let mut km = 0.0;
+        for routine in &self.routines {
+            let group = group_first..group_first + routine.vehicles;
+            let overlap = wanted
+                .end
+                .min(group.end)
+                .saturating_sub(wanted.start.max(group.start));
+            let days: usize = self
+                .days
+                .iter()
+                .flat_map(|day| &day.represents)
+                .filter(|d| routine.operating_days.includes(**d))
+                .count();
+            km += f64::from(overlap) * routine.km_per_day * days as f64;
+            group_first = group.end;
+        }
+        km
     }
 
-    fn ice_part(&self, count: u32, outlook: &Outlook) -> anyhow::Result<FleetPart> {
+    /// The combustion vehicles `first..first + count` (in group order).
+    fn ice_part(&self, first: u32, count: u32, outlook: &Outlook) -> anyhow::Result<FleetPart> {
         let finance = &self.file.finance;
         let class = self.catalogue.class_costs(&self.vehicle.class)?;
-        let km = self.years_km() * f64::from(count);
+        let km = self.years_km(first, count);
         let litres = km * self.ice.litres_per_100km / 100.0;
         let fuel_kg = self
             .catalogue
@@ -984,7 +992,7 @@ impl TcoStudy {
             Subsidies::default()
         };
         let electric = f64::from(design.electric);
-        let km = self.years_km() * electric;
+        let km = self.years_km(0, design.electric);
         let mut ev = FleetPart::vehicles(
             &format!("{} (EV)", self.vehicle.name),
             design.electric,
@@ -1029,7 +1037,7 @@ impl TcoStudy {
         let mut parts = vec![ev];
         let diesel = self.fleet_size().saturating_sub(design.electric);
         if diesel > 0 {
-            parts.push(self.ice_part(diesel, outlook)?);
+            parts.push(self.ice_part(design.electric, diesel, outlook)?);
         }
         Ok(parts)
     }
@@ -1092,23 +1100,41 @@ impl TcoStudy {
         &self.vehicle
     }
 
-    /// Daily distance per vehicle, km.
+    /// Daily distance per vehicle, km: the fleet's average over its groups, by vehicles.
     pub fn km_per_day(&self) -> f64 {
-        match (self.file.fleet.km_per_day, self.file.fleet.kwh_per_day) {
-            (Some(km), _) => km,
-            (None, Some(kwh)) if self.vehicle.kwh_per_km > 0.0 => kwh / self.vehicle.kwh_per_km,
-            _ => 0.0,
+        let vehicles: u32 = self.routines.iter().map(|r| r.vehicles).sum();
+        let km: f64 = self
+            .routines
+            .iter()
+            .map(|r| r.km_per_day * f64::from(r.vehicles))
+            .sum();
+        if vehicles == 0 {
+            0.0
+        } else {
+            km / f64::from(vehicles)
         }
     }
 
-    /// Energy each vehicle takes from its battery on an operating day, kWh: the study's
-    /// `kwh_per_day`, or its kilometres at the model's consumption.
+    /// Energy a vehicle takes from its battery on an operating day, kWh: the fleet's average
+    /// over its groups, by vehicles (each group's `kwh_per_day`, or its kilometres at the
+    /// model's consumption).
     pub fn kwh_per_day(&self) -> f64 {
-        match (self.file.fleet.kwh_per_day, self.file.fleet.km_per_day) {
-            (Some(kwh), _) => kwh,
-            (None, Some(km)) => km * self.vehicle.kwh_per_km,
-            (None, None) => 0.0,
+        let vehicles: u32 = self.routines.iter().map(|r| r.vehicles).sum();
+        let kwh: f64 = self
+            .routines
+            .iter()
+            .map(|r| r.kwh_per_day * f64::from(r.vehicles))
+            .sum();
+        if vehicles == 0 {
+            0.0
+        } else {
+            kwh / f64::from(vehicles)
         }
+    }
+
+    /// The fleet's groups and their routines (one for a fleet without `groups`).
+    pub fn routines(&self) -> &[Routine] {
+        &self.routines
     }
 
     /// The state of charge vehicles keep when they discharge (the `v2g` section's), %.
@@ -1187,38 +1213,35 @@ impl TcoStudy {
         (self.memo.misses(), self.memo.hits())
     }
 
+    /// The design's electric vehicles that go out on `day` (the first `design.electric` of the
+    /// fleet in group order), each with its stay from the day's return to the next departure.
     fn vehicles_of(&self, design: &Design, day: NaiveDate) -> anyhow::Result<Vec<FleetVehicle>> {
-        let fleet = &self.file.fleet;
-        let arrival = parse_clock(&fleet.arrival, "arrival", &self.path)?;
-        let departure = parse_clock(&fleet.departure, "departure", &self.path)?;
-        let need_kwh = self.kwh_per_day();
-        let target_kwh = self.vehicle.battery_kwh * fleet.target_soc_pct / 100.0;
-        if need_kwh > target_kwh {
-            let given = match fleet.km_per_day {
-                Some(km) => format!("fleet.km_per_day: {km} km use"),
-                None => "fleet.kwh_per_day:".to_string(),
-            };
-            bail!(
-                "{}: {given} {:.1} kWh, more than the {:.1} kWh a {} leaves with",
-                self.path.display(),
-                need_kwh,
-                target_kwh,
-                self.vehicle.name
-            );
-        }
-        let count = design.electric.max(1);
-        Ok((0..design.electric)
-            .map(|index| {
+        let mut vehicles = Vec::new();
+        let mut group_first = 0u32;
+        for routine in &self.routines {
+            let electric = design
+                .electric
+                .saturating_sub(group_first)
+                .min(routine.vehicles);
+            let first_number = group_first;
+            group_first += routine.vehicles;
+            if !routine.operating_days.includes(day) {
+                continue;
+            }
+            let target_kwh = self.vehicle.battery_kwh * routine.target_soc_pct / 100.0;
+            // Each group's arrivals are spread over its own electric vehicles.
+            for index in 0..electric {
                 let offset = Duration::minutes(
-                    i64::from(fleet.arrival_spread_minutes) * i64::from(index) / i64::from(count),
+                    i64::from(routine.arrival_spread_minutes) * i64::from(index)
+                        / i64::from(electric),
                 );
-                let arrives = day.and_time(arrival) + offset;
-                let mut leaves = day.and_time(departure) + offset;
+                let arrives = day.and_time(routine.arrival) + offset;
+                let mut leaves = day.and_time(routine.departure) + offset;
                 if leaves <= arrives {
                     leaves += Duration::days(1);
                 }
-                FleetVehicle {
-                    id: format!("EV-{:03}", index + 1),
+                vehicles.push(FleetVehicle {
+                    id: format!("EV-{:03}", first_number + index + 1),
                     battery_kwh: self.vehicle.battery_kwh,
                     chemistry: self.vehicle.chemistry.clone(),
                     max_ac_kw: self.vehicle.max_ac_kw,
@@ -1228,13 +1251,15 @@ impl TcoStudy {
                     stays: vec![Stay {
                         arrival: arrives,
                         departure: leaves,
-                        arrival_kwh: target_kwh - need_kwh,
+                        arrival_kwh: target_kwh - routine.kwh_per_day,
                         target_kwh,
-                        reserved_kwh: 0.0,
+                        // A booked trip's departure energy may not be traded away.
+                        reserved_kwh: if routine.booked { target_kwh } else { 0.0 },
                     }],
-                }
-            })
-            .collect())
+                });
+            }
+        }
+        Ok(vehicles)
     }
 
     fn chargers_of(&self, design: &Design) -> anyhow::Result<Vec<FleetCharger>> {

@@ -316,3 +316,56 @@ fn the_result_never_overwrites_the_input_and_bad_files_are_named() {
     );
     assert!(!result.exists(), "nothing is written when the input is bad");
 }
+
+#[test]
+fn a_workbook_with_two_trip_groups_runs_them_as_vehicle_groups() {
+    let dir = tempdir("study-groups");
+    let root = common::root();
+    let options = voltlex::study::template_options(&root.join("tariff-rules"), &dir).unwrap();
+    let mut example = voltlex_excel::input::ExampleValues::kei_vans();
+    example.rules_package = format!("{}/tariff-rules/jp-tepco-hv", root.display());
+    example.subsidy_package = format!("{}/tariff-rules/jp-subsidies", root.display());
+    let mut book = voltlex_excel::input::template_workbook(&options, Some(&example)).unwrap();
+    // Row 4 (the example's routine) becomes 12 booked delivery vans; row 5 adds 8 vans that
+    // also work weekends and come back later.
+    let trips = book.worksheet_from_name("Trips").unwrap();
+    trips.write_number(3, 7, 12).unwrap();
+    trips.write_string(3, 8, "yes").unwrap();
+    trips.write_string(3, 9, "delivery rounds").unwrap();
+    trips.write_string(4, 1, "19:00").unwrap();
+    trips.write_number(4, 2, 40).unwrap();
+    trips.write_string(4, 3, "all").unwrap();
+    trips.write_number(4, 7, 8).unwrap();
+    trips.write_string(4, 9, "weekend service").unwrap();
+    let input = dir.join("groups.xlsx");
+    book.save(&input).unwrap();
+
+    let result = dir.join("result.xlsx");
+    let saved = dir.join("study");
+    let output = voltlex(&[
+        "study",
+        input.to_str().unwrap(),
+        "-o",
+        result.to_str().unwrap(),
+        "--save-study",
+        saved.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let study: Value =
+        serde_json::from_str(&std::fs::read_to_string(saved.join("study.json")).unwrap()).unwrap();
+    let groups = study["fleet"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{study}");
+    assert_eq!(groups[0]["booked"], true);
+    assert_eq!(groups[1]["operating_days"], "all");
+    // The weekend group's nights are simulated: the saved study runs with 24 days.
+    let output = voltlex(&[
+        "tco",
+        "--study",
+        saved.join("study.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = stdout(&output);
+    assert!(report.contains("\"days_dispatched\": 24"), "{report}");
+}

@@ -497,8 +497,15 @@ fn every_broken_workbook_gives_its_sheet_cell_message() {
             vec!["Fleet!A5: one vehicle group per study: row 4 is the study's, this row is a second one; delete it or make a second workbook"]),
         ("distance and energy", |b| { set(b, "Trips", "C4", 60); set(b, "Trips", "G4", 6.6) },
             vec!["Trips!G4: give the distance or the energy per day, not both (the other cell on this row is filled)"]),
-        ("two trip rows", |b| set(b, "Trips", "A6", "09:00"),
-            vec!["Trips!A6: one row per study (for the one vehicle group): row 4 is the study's, this row is a second one; delete it or make a second workbook"]),
+        ("two trip rows without vehicles", |b| set(b, "Trips", "A6", "09:00"),
+            vec!["Trips!H4: number of vehicles in the group is required when Trips has several rows (one per vehicle group)",
+                 "Trips!H6: number of vehicles in the group is required when Trips has several rows (one per vehicle group)"]),
+        ("groups that do not add up", |b| { set(b, "Trips", "H4", 12); set(b, "Trips", "H5", 5) },
+            vec!["Trips!H5: the groups' vehicles add up to 17, but the fleet has 20 (Fleet › Vehicles or Quick › Fleet size)"]),
+        ("one row that is not the fleet", |b| set(b, "Trips", "H4", 12),
+            vec!["Trips!H4: one Trips row is the whole fleet of 20 vehicles, found 12; add a row per vehicle group or leave this cell empty"]),
+        ("booked as a number", |b| set(b, "Trips", "I4", 1),
+            vec!["Trips!I4: booked trips must be yes or no, found 1"]),
         ("missing required key", |b| { clear(b, "Scenario", "A8"); clear(b, "Scenario", "B8") },
             vec!["Scenario!A3: the input \"Import cap\" is missing (a row with \"Import cap\" in column A); copy it from a new template"]),
         ("percent over 100", |b| set(b, "Finance", "B5", 120),
@@ -610,6 +617,51 @@ fn three_defects_are_reported_at_once_in_sheet_order() {
             "Finance!B5: discount rate must be at most 100%, found 120",
         ]
     );
+}
+
+#[test]
+fn several_trip_rows_are_vehicle_groups() {
+    let mut book = blank();
+    set(&mut book, "Trips", "B4", "17:30");
+    set(&mut book, "Trips", "C4", 70);
+    set(&mut book, "Trips", "H4", 12);
+    set(&mut book, "Trips", "I4", "Yes");
+    set(&mut book, "Trips", "J4", "delivery rounds");
+    set(
+        &mut book,
+        "Trips",
+        "A5",
+        ExcelDateTime::from_hms(7, 0, 0).unwrap(),
+    );
+    set(&mut book, "Trips", "D5", "all");
+    set(&mut book, "Trips", "G5", 5.5);
+    set(&mut book, "Trips", "H5", 8);
+    let input = read(book).unwrap();
+    let fleet = &input.study["fleet"];
+    assert!(fleet.get("arrival").is_none(), "{fleet}");
+    assert!(
+        fleet.get("km_per_day").is_none(),
+        "every row has its own: {fleet}"
+    );
+    let groups = fleet["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["name"], "delivery rounds");
+    assert_eq!(groups[0]["vehicles"], 12);
+    assert_eq!(groups[0]["arrival"], "17:30");
+    assert_eq!(groups[0]["km_per_day"], 70);
+    assert_eq!(groups[0]["booked"], true);
+    assert_eq!(groups[1]["name"], "group 2");
+    assert_eq!(groups[1]["departure"], "07:00");
+    assert_eq!(groups[1]["operating_days"], "all");
+    assert_eq!(groups[1]["kwh_per_day"], 5.5);
+    assert!(groups[1].get("booked").is_none());
+    // A row without distance or energy takes Quick's, as the groups' common value.
+    let mut book = blank();
+    set(&mut book, "Trips", "H4", 10);
+    set(&mut book, "Trips", "H5", 10);
+    let input = read(book).unwrap();
+    assert_eq!(input.study["fleet"]["km_per_day"], 60);
+    assert_eq!(input.study["fleet"]["groups"][1]["vehicles"], 10);
 }
 
 #[test]

@@ -287,7 +287,7 @@ pub(crate) const FLEET: Sheet = Sheet {
 pub(crate) const TRIPS: Sheet = Sheet {
     name: "Trips",
     title: "Trips: the daily routine",
-    intro: "One row for the vehicle group. Times as 17:30 (Excel times work too).",
+    intro: "One row for the whole fleet, or one row per vehicle group (say how many vehicles each). Times as 17:30 (Excel times work too).",
     shape: Shape::Table,
     fields: &[
         field(
@@ -345,6 +345,30 @@ pub(crate) const TRIPS: Sheet = Sheet {
             "energy per day",
             number("kWh", 0.0, 2_000.0),
             "Instead of Distance: the battery energy each vehicle uses per operating day (from a telematics log). Leave Distance empty.",
+        ),
+        field(
+            "x.trips.vehicles",
+            "Vehicles",
+            "count",
+            "vehicles in the group",
+            whole("vehicles", 1.0, 100_000.0),
+            "With several rows: the row's vehicles; the rows add up to the fleet. The top rows' vehicles become electric first.",
+        ),
+        field(
+            "x.trips.booked",
+            "Booked",
+            "yes/no",
+            "booked trips",
+            Kind::Choice(YES_NO),
+            "yes: trips booked ahead; the energy needed at departure is reserved (charged first, never traded for price or V2G).",
+        ),
+        field(
+            "x.trips.group",
+            "Group",
+            "",
+            "group name",
+            Kind::Text,
+            "A name for the row's vehicles (default: group 1, group 2, …).",
         ),
     ],
 };

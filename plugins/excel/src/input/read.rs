@@ -191,12 +191,14 @@ struct KeyValues {
     defaults: HashMap<&'static str, Value>,
 }
 
-/// The one row of a table sheet read.
+/// The one row of a table sheet read (Trips: its first row, the others in `more`).
 #[derive(Default)]
 struct TableRow {
     /// The row read (the first filled one, or the first input row when all are empty).
     row: u32,
     values: HashMap<&'static str, Value>,
+    /// Trips only: the rows after the first (one per further vehicle group).
+    more: Vec<TableRow>,
 }
 
 struct Sheets<'a> {
@@ -216,6 +218,21 @@ impl Sheets<'_> {
             column: u32::from(VALUE_COLUMN),
         });
         (kv.values.get(id).cloned(), place)
+    }
+
+    /// The Trips rows filled (one per vehicle group; at least 1).
+    fn trip_groups(&self) -> usize {
+        self.tables
+            .get(TRIPS.name)
+            .map_or(1, |table| 1 + table.more.len())
+    }
+
+    /// Every Trips row (the first and the others), for the vehicle groups.
+    fn trip_rows(&self) -> Vec<&TableRow> {
+        self.tables
+            .get(TRIPS.name)
+            .map(|table| std::iter::once(table).chain(&table.more).collect())
+            .unwrap_or_default()
     }
 
     /// A value of a table sheet's row with its place.
@@ -457,11 +474,30 @@ impl WorkbookReader {
             |row: u32| (0..width).any(|c| !is_blank(range.get_value((row, c)).unwrap_or(&EMPTY)));
         let mut read = TableRow {
             row: FIRST_ROW,
-            values: HashMap::new(),
+            ..TableRow::default()
         };
+        // Trips holds one row per vehicle group; the other tables one row per study.
+        let many = spec.name == TRIPS.name;
         let mut first = None;
         for row in FIRST_ROW..end {
             if !filled(row) {
+                continue;
+            }
+            if many && first.is_some() {
+                let mut group = TableRow {
+                    row,
+                    ..TableRow::default()
+                };
+                for (column, field) in (0u32..).zip(spec.fields) {
+                    match cells::read(field, range.get_value((row, column)).unwrap_or(&EMPTY)) {
+                        Ok(Some(v)) => {
+                            group.values.insert(field.id, v);
+                        }
+                        Ok(None) => {}
+                        Err(message) => self.error(spec.name, row, column, message),
+                    }
+                }
+                read.more.push(group);
                 continue;
             }
             if let Some(first) = first {
@@ -673,9 +709,12 @@ impl WorkbookReader {
         // Direct keys: every field whose id is a JSON path.
         for spec in SHEETS {
             for field in spec.fields {
+                // Several Trips rows become `fleet.groups` (fleet()), not the fleet's fields.
+                let grouped = spec.name == TRIPS.name && sheets.trip_groups() > 1;
                 let direct = !(field.id.starts_with("quick.")
                     || field.id.starts_with("x.")
-                    || field.id.starts_with("fleet-override."));
+                    || field.id.starts_with("fleet-override.")
+                    || grouped);
                 if !direct {
                     continue;
                 }
@@ -808,6 +847,15 @@ impl WorkbookReader {
                 insert_path(study, "fleet.ice", Value::from(name));
             }
         }
+        if sheets.trip_groups() > 1 {
+            self.trip_groups(
+                sheets,
+                study,
+                size.as_ref().map(|(size, _)| size),
+                defaults_used,
+            );
+            return vehicle;
+        }
         // Trips › Energy replaces the distance (and Quick's); both on Trips is ambiguous.
         let distance = sheets.table(&TRIPS, "fleet.km_per_day");
         match (sheets.table(&TRIPS, "fleet.kwh_per_day"), &distance) {
@@ -822,7 +870,122 @@ impl WorkbookReader {
                 }
             }
         }
+        if let (Some(vehicles), Some(place), Some((size, _))) = (
+            sheets.table(&TRIPS, "x.trips.vehicles").0,
+            sheets.table(&TRIPS, "x.trips.vehicles").1,
+            &size,
+        ) {
+            if vehicles.as_f64() != size.as_f64() {
+                self.error_at(
+                    place,
+                    format!(
+                        "one Trips row is the whole fleet of {} vehicles, found {}; add a row per vehicle group or leave this cell empty",
+                        display(size, ""),
+                        display(&vehicles, "")
+                    ),
+                );
+            }
+        }
+        if let (Some(booked), _) = sheets.table(&TRIPS, "x.trips.booked") {
+            insert_path(
+                study,
+                "fleet.booked",
+                Value::Bool(booked.as_str() == Some("yes")),
+            );
+        }
         vehicle
+    }
+
+    /// Several Trips rows: `fleet.groups`, one per row, each with its own routine; the
+    /// rows' vehicles must add up to the fleet.
+    fn trip_groups(
+        &mut self,
+        sheets: &Sheets,
+        study: &mut Map<String, Value>,
+        size: Option<&Value>,
+        defaults_used: &mut Vec<(String, String)>,
+    ) {
+        let column = |id: &str| {
+            TRIPS
+                .fields
+                .iter()
+                .position(|f| f.id == id)
+                .and_then(|c| u32::try_from(c).ok())
+                .unwrap_or(0)
+        };
+        let place = |row: u32, id: &str| Place {
+            sheet: TRIPS.name,
+            row,
+            column: column(id),
+        };
+        let mut groups = Vec::new();
+        let mut total = 0.0;
+        let mut needs_quick_distance = false;
+        let rows = sheets.trip_rows();
+        for (index, row) in rows.iter().enumerate() {
+            let mut group = Map::new();
+            let name = row
+                .values
+                .get("x.trips.group")
+                .cloned()
+                .unwrap_or_else(|| Value::from(format!("group {}", index + 1)));
+            group.insert("name".into(), name);
+            match row.values.get("x.trips.vehicles") {
+                Some(vehicles) => {
+                    total += vehicles.as_f64().unwrap_or(0.0);
+                    group.insert("vehicles".into(), vehicles.clone());
+                }
+                None => self.error_at(
+                    place(row.row, "x.trips.vehicles"),
+                    "number of vehicles in the group is required when Trips has several rows (one per vehicle group)",
+                ),
+            }
+            let km = row.values.get("fleet.km_per_day");
+            let kwh = row.values.get("fleet.kwh_per_day");
+            if km.is_some() && kwh.is_some() {
+                self.error_at(
+                    place(row.row, "fleet.kwh_per_day"),
+                    "give the distance or the energy per day, not both (the other cell on this row is filled)",
+                );
+            }
+            if km.is_none() && kwh.is_none() {
+                needs_quick_distance = true;
+            }
+            for field in TRIPS.fields {
+                if let (Some(key), Some(value)) =
+                    (field.id.strip_prefix("fleet."), row.values.get(field.id))
+                {
+                    group.insert(key.into(), value.clone());
+                }
+            }
+            if let Some(booked) = row.values.get("x.trips.booked") {
+                group.insert("booked".into(), Value::Bool(booked.as_str() == Some("yes")));
+            }
+            groups.push(Value::Object(group));
+        }
+        if let (Some(size), Some(last)) = (size.and_then(Value::as_f64), rows.last()) {
+            if total != size
+                && rows
+                    .iter()
+                    .all(|r| r.values.contains_key("x.trips.vehicles"))
+            {
+                self.error_at(
+                    place(last.row, "x.trips.vehicles"),
+                    format!(
+                        "the groups' vehicles add up to {}, but the fleet has {} (Fleet › Vehicles or Quick › Fleet size)",
+                        format_number(total),
+                        format_number(size)
+                    ),
+                );
+            }
+        }
+        // Rows without a distance or an energy take Quick's distance (the groups' common one).
+        if needs_quick_distance {
+            if let Some((km, _)) = self.resolve(sheets, "quick.km", (None, None), defaults_used) {
+                insert_path(study, "fleet.km_per_day", km);
+            }
+        }
+        insert_path(study, "fleet.groups", Value::Array(groups));
     }
 
     fn chargers(
