@@ -18,8 +18,8 @@
 //! | `Checklists` | V2G interconnection readiness, EV-Ready adoption phases, answered where the study knows |
 //!
 //! Every formula is written with its computed value (`Formula::set_result`), so a reader that
-//! does not recalculate shows the same numbers as one that does. `docs/excel-results.md`
-//! describes the sheets, the waterfall technique and the what-if mechanics.
+//! does not recalculate shows the same numbers as one that does. `docs/excel.md` ("Result
+//! workbook") describes the sheets, the waterfall technique and the what-if mechanics.
 //!
 //! ```
 //! use voltlex_excel::study::{study_workbook, ScenarioResult, StudyResults};
