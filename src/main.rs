@@ -27,6 +27,8 @@ macro_rules! out {
     };
 }
 
+mod packages_cli;
+
 #[derive(Parser)]
 #[command(
     name = "voltlex",
@@ -117,6 +119,68 @@ enum Command {
     ExplainError {
         /// The code.
         code: Option<String>,
+    },
+    /// Build a rule archive (`.vlxpkg`: one tar file with a MANIFEST of SHA-256 digests) from
+    /// a package that checks and passes its golden tests.
+    Pack(packages_cli::PackArgs),
+    /// Check a rule archive's integrity and, with `--key`, its ed25519 signature; exit 1 when
+    /// refused (tampered, unsigned when a key is given, signed by another key).
+    Verify {
+        /// The archive.
+        file: PathBuf,
+        /// The publisher's public key file (`voltlex keygen`): require a signature by it.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Sign a rule archive with a secret key file (replaces an earlier signature).
+    Sign {
+        /// The archive.
+        file: PathBuf,
+        /// The secret key file (`NAME.key` from `voltlex keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Write the signed archive here instead of replacing FILE.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Make an ed25519 key pair: NAME.key (secret) and NAME.pub (public), hex text files.
+    Keygen {
+        /// NAME (the extensions are added); existing files are never overwritten.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Verify a rule archive and write its files into a new or empty folder (never outside
+    /// it: absolute paths, `..` and links are refused).
+    Unpack {
+        /// The archive.
+        file: PathBuf,
+        /// The folder to unpack into.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Require a signature by this public key.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Compare two versions of rules: changed rate lines by tariff and, with `--loads`, the
+    /// bill impact per customer (percentiles, biggest winners and losers).
+    Diff(packages_cli::DiffArgs),
+    /// Turn another format's rate into a rule package.
+    Import {
+        #[command(subcommand)]
+        format: ImportFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportFormat {
+    /// An OpenEI URDB rate (JSON, one rate object or `{"items": [rate]}`) into a package
+    /// folder with a golden test; features the language cannot express are refused by name.
+    Urdb {
+        /// The URDB JSON file.
+        file: PathBuf,
+        /// The package folder to write (new or empty).
+        #[arg(long, short)]
+        output: PathBuf,
     },
 }
 
@@ -407,6 +471,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Test { packages } => test(&packages),
+        Command::Pack(args) => packages_cli::pack(&args),
+        Command::Verify { file, key } => packages_cli::verify(&file, key.as_deref()),
+        Command::Sign { file, key, output } => packages_cli::sign(&file, &key, output.as_deref()),
+        Command::Keygen { output } => packages_cli::keygen(&output),
+        Command::Unpack { file, output, key } => {
+            packages_cli::unpack(&file, &output, key.as_deref())
+        }
+        Command::Diff(args) => packages_cli::diff(&args),
+        Command::Import {
+            format: ImportFormat::Urdb { file, output },
+        } => packages_cli::import_urdb(&file, &output),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::ExplainError { code } => {
             match code {
