@@ -17,6 +17,8 @@
 pub mod fleet_routines;
 pub mod goal_seek;
 pub mod golden;
+pub mod notebook;
+pub mod prelude;
 pub mod report;
 pub mod request;
 pub mod scenario;
