@@ -99,7 +99,7 @@ impl ScheduleResult {
             format!("cost ({currency})"),
             "peak kW".into(),
             "unmet kWh".into(),
-            "check".into(),
+            "independent check".into(),
             format!("bill vs uncontrolled ({currency})"),
         ])
         .caption(format!(
@@ -122,15 +122,16 @@ impl ScheduleResult {
                 voltlex_html::format_number(cost.total, 0),
                 voltlex_html::format_number(cost.peak_kw, 1),
                 voltlex_html::format_number(cost.unmet_kwh, 1),
-                if outcome.run.check.is_ok() {
-                    "ok".to_string()
-                } else {
-                    "FAILED".to_string()
+                // Uncontrolled charging ignores the import cap by definition: its violations
+                // are the point of the comparison, not an error.
+                match outcome.run.check.violations.len() {
+                    0 => "ok".to_string(),
+                    n => format!("{n} violation(s) (limits)"),
                 },
                 outcome
                     .bill
                     .as_ref()
-                    .map(|b| b.delta.clone())
+                    .map(|b| voltlex_html::format_decimal(&b.delta))
                     .unwrap_or_default(),
             ]);
         }

@@ -97,9 +97,32 @@ impl Tco {
     ///
     /// A size that cannot be simulated (named).
     pub fn fleet_sweep(&self, sizes: impl IntoIterator<Item = u32>) -> anyhow::Result<Sweep> {
+        self.sweep(&self.study.design(Charging::Optimal, false), sizes)
+    }
+
+    /// `base` with `sizes` electric vehicles (one charger each), each against the
+    /// combustion fleet (e.g. the study's design without its PV and storage).
+    ///
+    /// ```no_run
+    /// use voltlex::prelude::*;
+    /// let tco = Tco::read("workbooks/examples/fleet/tco-kei-vans.json")?;
+    /// let mut vans_only = tco.design(Charging::Optimal, false);
+    /// (vans_only.pv_kwp, vans_only.storage_kwh) = (0.0, 0.0);
+    /// let sweep = tco.sweep(&vans_only, [5, 10, 20])?;
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A size that cannot be simulated (named).
+    pub fn sweep(
+        &self,
+        base: &Design,
+        sizes: impl IntoIterator<Item = u32>,
+    ) -> anyhow::Result<Sweep> {
         let mut rows = Vec::new();
         for size in sizes {
-            let mut design = self.study.design(Charging::Optimal, false);
+            let mut design = base.clone();
             design.electric = size;
             design.chargers = size;
             let result = self

@@ -58,3 +58,38 @@ pub fn format_number(value: f64, decimals: usize) -> String {
         None => format!("{sign}{grouped}"),
     }
 }
+
+/// An exact decimal as written (`12345.67` → `12,345.67`), grouped like [`format_number`]
+/// but without rounding: bill amounts are shown to the yen or cent the engine computed.
+///
+/// ```
+/// use voltlex_html::format_decimal;
+/// assert_eq!(format_decimal("42874788"), "42,874,788");
+/// assert_eq!(format_decimal("-1234.50"), "-1,234.50");
+/// assert_eq!(format_decimal("n/a"), "n/a");
+/// ```
+pub fn format_decimal(text: &str) -> String {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) {
+        return text.to_string();
+    }
+    let count = whole.chars().count();
+    let mut grouped = String::new();
+    for (position, digit) in whole.chars().enumerate() {
+        if position > 0 && (count - position).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    match fraction {
+        Some(fraction) => format!("{sign}{grouped}.{fraction}"),
+        None => format!("{sign}{grouped}"),
+    }
+}

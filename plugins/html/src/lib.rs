@@ -29,6 +29,6 @@ mod scale;
 mod table;
 
 pub use chart::{BarChart, Histogram, LineChart, Marker, Series, PALETTE};
-pub use escape::{escape, format_number};
+pub use escape::{escape, format_decimal, format_number};
 pub use scale::{nice_ticks, LinearScale};
 pub use table::{Align, Table};

@@ -14,7 +14,7 @@ use voltlex_engine::tco::model::YearCosts;
 use voltlex_engine::v2g::waterfall::Waterfall;
 
 use crate::chart::{BarChart, Histogram, LineChart, Marker, Series};
-use crate::escape::format_number;
+use crate::escape::{format_decimal, format_number};
 use crate::table::{Align, Table};
 
 fn decimal(value: rust_decimal::Decimal) -> f64 {
@@ -62,7 +62,7 @@ pub fn bill_lines(run: &BillRun) -> Table {
                 item,
                 quantity,
                 line.unit_price.map(|p| p.to_string()).unwrap_or_default(),
-                line.amount.to_string(),
+                format_decimal(&line.amount.to_string()),
             ]);
         }
     }
@@ -71,7 +71,7 @@ pub fn bill_lines(run: &BillRun) -> Table {
         String::new(),
         String::new(),
         String::new(),
-        run.total.to_string(),
+        format_decimal(&run.total.to_string()),
     ])
 }
 
@@ -104,7 +104,7 @@ pub fn monthly_summary(run: &BillRun) -> Table {
             format_number(month.peak_kw, 1),
             format_number(month.contract_kw, 1),
             format_number(month.energy_kwh, 0),
-            month.total.to_string(),
+            format_decimal(&month.total.to_string()),
         ]);
     }
     table.footer([
@@ -112,7 +112,7 @@ pub fn monthly_summary(run: &BillRun) -> Table {
         String::new(),
         String::new(),
         format_number(run.months.iter().map(|m| m.energy_kwh).sum(), 0),
-        run.total.to_string(),
+        format_decimal(&run.total.to_string()),
     ])
 }
 
@@ -188,7 +188,7 @@ pub fn compare_totals(runs: &[&BillRun]) -> Table {
         table.push_row([
             run.tariff.clone(),
             run.months.len().to_string(),
-            run.total.to_string(),
+            format_decimal(&run.total.to_string()),
             format_number(decimal(run.total) - cheapest, 0),
         ]);
     }
