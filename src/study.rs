@@ -202,6 +202,22 @@ fn study_of(input: &Path, scratch: &Scratch) -> anyhow::Result<(TcoStudy, StudyI
             csv.to_string_lossy().into_owned().into(),
         )?;
     }
+    if let (Some(prices), Some(spot)) = (&read.market_prices, study.pointer("/v2g/spot")) {
+        if spot.get("file").is_none() {
+            let csv = scratch.0.join("market-prices.csv");
+            let mut text = String::from("start,price\n");
+            for (at, price) in prices {
+                text.push_str(&format!("{},{price}\n", at.format("%Y-%m-%d %H:%M")));
+            }
+            std::fs::write(&csv, text)
+                .with_context(|| format!("{}: cannot write", csv.display()))?;
+            set_key(
+                &mut study,
+                &["v2g", "spot", "file"],
+                csv.to_string_lossy().into_owned().into(),
+            )?;
+        }
+    }
     let mut defaults = read.defaults_used.clone();
     if study
         .pointer("/site/load")

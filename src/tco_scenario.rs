@@ -655,10 +655,20 @@ impl TcoStudy {
                     .area
                     .parse()
                     .map_err(|e| anyhow!("{}: v2g.spot.area: {e}", path.display()))?;
-                Some(read::jepx_spot_summary(
+                // A JEPX spot_summary file (the area's column) or a `start,price` CSV of the
+                // area's interval prices (what an input workbook's MarketPrices sheet becomes).
+                let series = read::index_file(
                     folder.join(&section.spot.file),
-                    area,
-                )?)
+                    &format!("jepx-{}", area.name().to_lowercase()),
+                )?;
+                if !matches!(series, IndexSeries::Interval { .. }) {
+                    bail!(
+                        "{}: v2g.spot.file: expected a JEPX spot_summary file or a CSV with an interval start and a \"price\" column, found monthly values in {}",
+                        path.display(),
+                        section.spot.file.display()
+                    );
+                }
+                Some(series)
             }
             None => None,
         };

@@ -369,3 +369,93 @@ fn a_workbook_with_two_trip_groups_runs_them_as_vehicle_groups() {
     let report = stdout(&output);
     assert!(report.contains("\"days_dispatched\": 24"), "{report}");
 }
+
+#[test]
+fn prices_pasted_on_market_prices_become_the_studys_spot_file() {
+    let dir = tempdir("study-prices");
+    let root = common::root();
+    let spot = root.join("../shared/data/jepx/spot_summary_2024.csv");
+    let options = voltlex::study::template_options(&root.join("tariff-rules"), &dir).unwrap();
+    let mut example = voltlex_excel::input::ExampleValues::kei_vans();
+    example.rules_package = format!("{}/tariff-rules/jp-tepco-hv", root.display());
+    example.subsidy_package = format!("{}/tariff-rules/jp-subsidies", root.display());
+    let write = |name: &str, paste: bool| {
+        let mut book = voltlex_excel::input::template_workbook(&options, Some(&example)).unwrap();
+        let plain = dir.join("plain.xlsx");
+        if !plain.exists() {
+            voltlex_excel::input::template_workbook(&options, Some(&example))
+                .unwrap()
+                .save(&plain)
+                .unwrap();
+        }
+        let rows: Vec<u32> = ["V2G", "JEPX spot file", "JEPX area"]
+            .iter()
+            .map(|label| row_of(&plain, "Markets", label))
+            .collect();
+        let markets = book.worksheet_from_name("Markets").unwrap();
+        markets.write_string(rows[0], 1, "yes").unwrap();
+        markets.write_string(rows[2], 1, "tokyo").unwrap();
+        if paste {
+            // The Tokyo column of the JEPX file, as a finance user pastes it.
+            let series = voltlex_engine::read::jepx_spot_summary(
+                &spot,
+                voltlex_engine::read::JepxArea::Tokyo,
+            )
+            .unwrap();
+            let voltlex_engine::inputs::IndexSeries::Interval { values, .. } = series else {
+                panic!("interval prices")
+            };
+            let prices = book.worksheet_from_name("MarketPrices").unwrap();
+            for (row, (start, price)) in (3u32..).zip(&values) {
+                prices
+                    .write_string(row, 0, start.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap();
+                prices
+                    .write_number(row, 1, price.to_string().parse::<f64>().unwrap())
+                    .unwrap();
+            }
+        } else {
+            markets
+                .write_string(rows[1], 1, spot.to_str().unwrap())
+                .unwrap();
+        }
+        let input = dir.join(name);
+        book.save(&input).unwrap();
+        input
+    };
+    let report = |input: &std::path::Path, name: &str| {
+        let saved = dir.join(name);
+        let output = voltlex(&[
+            "study",
+            input.to_str().unwrap(),
+            "-o",
+            dir.join(format!("{name}-result.xlsx")).to_str().unwrap(),
+            "--save-study",
+            saved.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let output = voltlex(&[
+            "tco",
+            "--study",
+            saved.join("study.json").to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str::<Value>(&stdout(&output)).unwrap()
+    };
+    let from_file = report(&write("file.xlsx", false), "file");
+    let pasted = report(&write("pasted.xlsx", true), "pasted");
+    // The pasted prices became the study's spot file: every interval of the JEPX file's
+    // Tokyo column, in order (tests/tco_cli.rs proves such a file prices exports as the JEPX
+    // file does).
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("pasted/study.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["v2g"]["spot"]["file"], "market-prices.csv", "{saved}");
+    let csv = std::fs::read_to_string(dir.join("pasted/market-prices.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 366 * 48);
+    assert_eq!(lines[1], "2024-01-01 00:00,15.64");
+    assert_eq!(from_file["scenarios"], pasted["scenarios"]);
+}

@@ -475,3 +475,41 @@ fn energy_per_day_is_the_distance_at_the_models_consumption() {
         "{error}"
     );
 }
+
+#[test]
+fn a_start_price_csv_gives_the_jepx_files_price_risk() {
+    // Under the Market-Linked Plan the spot history moves what discharging is worth
+    // (v2g_price_risk bootstraps it); the same prices as a plain `start,price` CSV (what an
+    // input workbook's MarketPrices sheet becomes) give the same numbers.
+    use voltlex::tco_scenario::{Charging, TcoStudy};
+    let dir = common::tempdir("tco-price-csv");
+    let by_jepx_path = market_linked_v2g_study(&dir);
+    let mut study: Value =
+        serde_json::from_str(&std::fs::read_to_string(&by_jepx_path).unwrap()).unwrap();
+    let spot = std::path::PathBuf::from(study["v2g"]["spot"]["file"].as_str().unwrap());
+    let series =
+        voltlex_engine::read::jepx_spot_summary(&spot, voltlex_engine::read::JepxArea::Tokyo)
+            .unwrap();
+    let voltlex_engine::inputs::IndexSeries::Interval { values, .. } = series else {
+        panic!("interval prices")
+    };
+    let mut csv = String::from("start,price\n");
+    for (start, price) in &values {
+        csv.push_str(&format!("{},{price}\n", start.format("%Y-%m-%d %H:%M")));
+    }
+    let prices = dir.join("tokyo-prices.csv");
+    std::fs::write(&prices, csv).unwrap();
+    study["v2g"]["spot"]["file"] = Value::String(prices.to_string_lossy().into_owned());
+    let by_csv_path = dir.join("market-linked-price-csv.json");
+    std::fs::write(&by_csv_path, serde_json::to_string_pretty(&study).unwrap()).unwrap();
+
+    let by_jepx = TcoStudy::read(&by_jepx_path).unwrap();
+    let by_csv = TcoStudy::read(&by_csv_path).unwrap();
+    let design = by_jepx.design(Charging::Optimal, true);
+    let a = by_jepx.v2g_price_risk(&design, 100, 7).unwrap();
+    let b = by_csv.v2g_price_risk(&design, 100, 7).unwrap();
+    let spread = a.changes.iter().copied().fold(f64::MIN, f64::max)
+        - a.changes.iter().copied().fold(f64::MAX, f64::min);
+    assert!(spread > 1.0, "the prices matter: spread {spread}");
+    assert_eq!(a, b);
+}

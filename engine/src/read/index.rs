@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use super::error::{show_time, ReadError};
 use super::jepx::{self, JepxArea};
 use super::monthly;
+use super::prices;
 use super::text;
 use crate::inputs::IndexSeries;
 
@@ -37,6 +38,9 @@ pub fn area_for_index_name(name: &str) -> JepxArea {
 ///   30-minute [`IndexSeries::Interval`] of one area's prices; the area comes from the index
 ///   name, see [`area_for_index_name`] (`jepx-tokyo` → Tokyo; a name whose last word is not an
 ///   area → the system price);
+/// - a CSV whose header has a `price` column after the interval start is read as interval
+///   prices ([`interval_prices_csv`](super::interval_prices_csv)), giving an
+///   [`IndexSeries::Interval`];
 /// - anything else is read as a `month,value` CSV ([`monthly_index_csv`](super::monthly_index_csv)),
 ///   giving an [`IndexSeries::Monthly`].
 ///
@@ -83,6 +87,8 @@ pub fn index_file_from_reader(
 fn parse_index(file: &str, text: &str, name: &str) -> Result<IndexSeries, ReadError> {
     if jepx::is_spot_summary(text) {
         jepx::parse_spot_summary(file, text, area_for_index_name(name))
+    } else if prices::has_price_header(text) {
+        prices::parse_prices(file, text)
     } else {
         monthly::parse_monthly_index(file, text)
     }

@@ -97,6 +97,32 @@ fn parse_load(file: &str, text: &str) -> Result<LoadProfile, ReadError> {
         Quantity::Kwh => "a number of kWh (≥ 0, decimal point, e.g. 12.5)",
     };
 
+    let (start, interval_minutes, values) = read_intervals(file, &table, |row| {
+        parse_amount(&table, file, row, value_column, expected_value)
+    })?;
+    let kwh = match quantity {
+        Quantity::Kwh => values,
+        Quantity::Kw => {
+            let hours = f64::from(interval_minutes) / 60.0;
+            values.into_iter().map(|kw| kw * hours).collect()
+        }
+    };
+    Ok(LoadProfile {
+        start,
+        interval_minutes,
+        kwh,
+    })
+}
+
+/// Reads a table of evenly spaced intervals: the first column's interval starts (15, 30 or
+/// 60 minutes apart, the first on that grid counted from midnight, no gap, duplicate or row
+/// out of order) and a value per row from `value`. Returns the first start, the interval
+/// length in minutes and the values (the load and the interval-price readers share it).
+pub(crate) fn read_intervals<T>(
+    file: &str,
+    table: &Table,
+    mut value: impl FnMut(&Row) -> Result<T, ReadError>,
+) -> Result<(NaiveDateTime, u32, Vec<T>), ReadError> {
     let mut start: Option<NaiveDateTime> = None;
     let mut previous: Option<NaiveDateTime> = None;
     let mut step_minutes: Option<u32> = None;
@@ -125,15 +151,8 @@ fn parse_load(file: &str, text: &str) -> Result<LoadProfile, ReadError> {
             (Some(previous), Some(step)) => text::check_next(file, row.line, previous, time, step)?,
         }
         previous = Some(time);
-        values.push(parse_amount(
-            &table,
-            file,
-            row,
-            value_column,
-            expected_value,
-        )?);
+        values.push(value(row)?);
     }
-
     let (Some(start), Some(interval_minutes)) = (start, step_minutes) else {
         return Err(ReadError::TooFewRows {
             file: file.to_string(),
@@ -141,18 +160,7 @@ fn parse_load(file: &str, text: &str) -> Result<LoadProfile, ReadError> {
             rows: table.rows.len(),
         });
     };
-    let kwh = match quantity {
-        Quantity::Kwh => values,
-        Quantity::Kw => {
-            let hours = f64::from(interval_minutes) / 60.0;
-            values.into_iter().map(|kw| kw * hours).collect()
-        }
-    };
-    Ok(LoadProfile {
-        start,
-        interval_minutes,
-        kwh,
-    })
+    Ok((start, interval_minutes, values))
 }
 
 /// The `kw` or `kwh` column (not the first, which holds the timestamps).

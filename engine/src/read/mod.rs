@@ -24,6 +24,7 @@ mod index;
 mod jepx;
 mod load;
 mod monthly;
+mod prices;
 mod text;
 
 pub use error::{ReadError, SequenceProblem};
@@ -37,3 +38,4 @@ pub use monthly::{
     monthly_index_csv, monthly_index_csv_from_reader, peak_history_csv,
     peak_history_csv_from_reader, power_factor_csv, power_factor_csv_from_reader,
 };
+pub use prices::{interval_prices_csv, interval_prices_csv_from_reader};

@@ -475,7 +475,7 @@ fn every_broken_workbook_gives_its_sheet_cell_message() {
     let finance_unknown = format!(
         "Finance!A17: unknown input \"Inflation\"; this sheet's inputs are {inputs_of_finance}"
     );
-    let sheets = "Quick, Scenario, SiteLoad, Fleet, Trips, Chargers, Finance, Subsidies, Markets, Goal, Lists";
+    let sheets = "Quick, Scenario, SiteLoad, Fleet, Trips, Chargers, Finance, Subsidies, Markets, MarketPrices, Goal, Lists";
     let unknown_notes =
         format!("Notes!A1: unknown sheet; the input workbook has the sheets {sheets}");
     let unknown_goals =
@@ -533,8 +533,19 @@ fn every_broken_workbook_gives_its_sheet_cell_message() {
         ("storage price without a size", |b| set(b, "Markets", "B17", 1_000_000),
             vec!["Markets!B17: storage price is given without a storage energy (Markets › Storage energy)"]),
         ("V2G without market terms", |b| set(b, "Markets", "B4", "yes"),
-            vec!["Markets!B5: JEPX spot file is required when V2G is yes",
+            vec!["Markets!B5: JEPX spot file (or prices pasted on MarketPrices) is required when V2G is yes",
                  "Markets!B6: JEPX area is required when V2G is yes"]),
+        ("a spot file and pasted prices", |b| {
+            set(b, "Markets", "B4", "yes");
+            set(b, "Markets", "B5", "spot.csv");
+            set(b, "Markets", "B6", "tokyo");
+            set(b, "MarketPrices", "A4", "2024-07-01 00:00");
+            set(b, "MarketPrices", "B4", 10.5);
+        }, vec!["Markets!B5: give a JEPX spot file or prices pasted on MarketPrices, not both"]),
+        ("a price with units", |b| {
+            set(b, "MarketPrices", "A4", "2024-07-01 00:00");
+            set(b, "MarketPrices", "B4", "10 yen");
+        }, vec!["MarketPrices!B4: price must be a number of JPY/kWh, found \"10 yen\""]),
         ("PV sizes to search without a PV price", |b| set(b, "Goal", "B10", "0, 50"),
             vec!["Goal!B10: PV sizes need a PV price on Markets"]),
         ("load with units", |b| {
@@ -665,6 +676,33 @@ fn several_trip_rows_are_vehicle_groups() {
 }
 
 #[test]
+fn pasted_market_prices_stand_for_the_spot_file() {
+    let mut book = blank();
+    set(&mut book, "Markets", "B4", "yes");
+    set(&mut book, "Markets", "B6", "tokyo");
+    set(&mut book, "MarketPrices", "A4", "2024-07-01 00:00");
+    set(&mut book, "MarketPrices", "B4", 10.5);
+    set(
+        &mut book,
+        "MarketPrices",
+        "A5",
+        ExcelDateTime::from_ymd(2024, 7, 1)
+            .unwrap()
+            .and_hms(0, 30, 0)
+            .unwrap(),
+    );
+    set(&mut book, "MarketPrices", "B5", -0.01);
+    let input = read(book).unwrap();
+    let spot = &input.study["v2g"]["spot"];
+    assert_eq!(spot["area"], "tokyo");
+    assert!(spot.get("file").is_none(), "{spot}");
+    let prices = input.market_prices.unwrap();
+    assert_eq!(prices.len(), 2);
+    assert_eq!(prices[1].0.to_string(), "2024-07-01 00:30:00");
+    assert_eq!(prices[1].1, -0.01);
+}
+
+#[test]
 fn energy_per_day_replaces_the_distance_and_its_quick_default() {
     let mut book = blank();
     set(&mut book, "Trips", "G4", 7.5);
@@ -721,7 +759,7 @@ fn the_template_has_drop_downs_frozen_headers_and_a_hidden_lists_sheet() {
     };
     let workbook = text("xl/workbook.xml");
     assert!(
-        workbook.contains(r#"name="Lists" sheetId="11" state="hidden""#),
+        workbook.contains(r#"name="Lists" sheetId="12" state="hidden""#),
         "{workbook}"
     );
     // Fleet (sheet 4): the model drop-down from the Lists sheet, chemistries inline, frozen.

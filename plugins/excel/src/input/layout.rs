@@ -18,6 +18,8 @@ pub(crate) const FIRST_ROW: u32 = 3;
 pub(crate) const LISTS: &str = "Lists";
 /// The sheet of pasted site load.
 pub(crate) const SITE_LOAD: &str = "SiteLoad";
+/// The pasted market prices' sheet.
+pub(crate) const MARKET_PRICES: &str = "MarketPrices";
 
 /// Chemistries of the battery model's presets.
 pub(crate) const CHEMISTRIES: &[&str] = &["LFP", "NMC"];
@@ -490,7 +492,7 @@ pub(crate) const MARKETS: Sheet = Sheet {
             "",
             "JEPX spot file",
             Kind::Text,
-            "Required with V2G: JEPX spot_summary CSV.",
+            "Required with V2G unless prices are pasted on MarketPrices: a JEPX spot_summary CSV, or a CSV with an interval start and a price column.",
         ),
         field(
             "x.spot_area",
@@ -630,6 +632,20 @@ pub(crate) const SITE_LOAD_SHEET: Sheet = Sheet {
     ],
 };
 
+/// Pasted market prices (instead of a JEPX file).
+pub(crate) const MARKET_PRICES_SHEET: Sheet = Sheet {
+    name: MARKET_PRICES,
+    title: "Market prices: 30-minute spot prices (optional)",
+    intro: "Paste interval starts and prices from row 4 down, instead of Markets › JEPX spot file: the V2G scenario sells and values discharge at these prices (the JEPX area on Markets says which tariff index they move). Used only with V2G = yes.",
+    shape: Shape::Series,
+    fields: &[
+        field("x.prices.start", "Start", "date-time", "interval start", Kind::Text,
+            "Interval start, e.g. 2024-04-01 00:30 (Excel date-times work too)."),
+        field("x.prices.price", "Price", "JPY/kWh", "price", number("JPY/kWh", -INF, INF),
+            "The market's price for the interval (may be negative)."),
+    ],
+};
+
 /// Every input sheet in workbook order (the Lists sheet follows, hidden).
 pub(crate) const SHEETS: &[Sheet] = &[
     QUICK,
@@ -641,6 +657,7 @@ pub(crate) const SHEETS: &[Sheet] = &[
     FINANCE,
     SUBSIDIES,
     MARKETS,
+    MARKET_PRICES_SHEET,
     GOAL,
 ];
 

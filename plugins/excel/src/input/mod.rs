@@ -115,6 +115,7 @@ impl ExampleValues {
 /// let input = voltlex_excel::input::StudyInput {
 ///     study: serde_json::json!({ "fleet": { "size": 20 } }),
 ///     site_load: None,
+///     market_prices: None,
 ///     defaults_used: vec![],
 ///     catalogue_overlay: None,
 /// };
@@ -130,6 +131,10 @@ pub struct StudyInput {
     pub study: serde_json::Value,
     /// The pasted SiteLoad year (interval start, kW), if any.
     pub site_load: Option<Vec<(chrono::NaiveDateTime, f64)>>,
+    /// The prices pasted on MarketPrices (interval start, price per kWh), if any. With V2G
+    /// on, `study`'s `v2g.spot` then has no `file`: the CLI writes these as a `start,price`
+    /// CSV and sets it.
+    pub market_prices: Option<Vec<(chrono::NaiveDateTime, f64)>>,
     /// (input, value) for every Quick default that was applied, to be shown in the result.
     pub defaults_used: Vec<(String, String)>,
     /// A catalogue file (TOML, `docs/catalogue.md`) to lay over the built-in catalogue when

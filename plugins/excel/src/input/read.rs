@@ -12,8 +12,8 @@ use voltlex_engine::tco::catalogue::Catalogue;
 use super::cells::{self, format_number, is_blank, shown};
 use super::layout::{
     cell_name, Field, Kind, ListColumn, Shape, Sheet, CHARGERS, DEFAULT_COLUMN, FINANCE, FIRST_ROW,
-    FLEET, GOAL, HEADER_ROW, LISTS, MARKETS, QUICK, SCENARIO, SHEETS, SUBSIDIES, TRIPS,
-    VALUE_COLUMN,
+    FLEET, GOAL, HEADER_ROW, LISTS, MARKETS, MARKET_PRICES, QUICK, SCENARIO, SHEETS, SUBSIDIES,
+    TRIPS, VALUE_COLUMN,
 };
 use super::{CellError, InputErrors, StudyInput};
 
@@ -120,6 +120,7 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
     let mut key_values: HashMap<&'static str, KeyValues> = HashMap::new();
     let mut tables: HashMap<&'static str, TableRow> = HashMap::new();
     let mut site_load = None;
+    let mut market_prices = None;
     for spec in SHEETS {
         if !present(spec.name) {
             continue;
@@ -131,7 +132,10 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
             Shape::Table => {
                 tables.insert(spec.name, reader.table(spec, range(spec.name)));
             }
-            Shape::Series => site_load = reader.site_load(spec, range(spec.name)),
+            Shape::Series if spec.name == MARKET_PRICES => {
+                market_prices = reader.series(spec, range(spec.name), "price", "JPY/kWh");
+            }
+            Shape::Series => site_load = reader.series(spec, range(spec.name), "load", "kW"),
         }
     }
     let tariffs = tariff_packages(range(LISTS));
@@ -145,6 +149,7 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
         let sheets = Sheets {
             key_values: &key_values,
             tables: &tables,
+            prices_pasted: market_prices.is_some(),
         };
         overlay = reader.assemble(&sheets, &tariffs, &mut study, &mut defaults_used);
     }
@@ -160,6 +165,7 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
         Ok(StudyInput {
             study: Value::Object(study),
             site_load,
+            market_prices,
             defaults_used,
             catalogue_overlay: overlay,
         })
@@ -204,6 +210,8 @@ struct TableRow {
 struct Sheets<'a> {
     key_values: &'a HashMap<&'static str, KeyValues>,
     tables: &'a HashMap<&'static str, TableRow>,
+    /// Whether MarketPrices holds pasted prices.
+    prices_pasted: bool,
 }
 
 impl Sheets<'_> {
@@ -532,10 +540,14 @@ impl WorkbookReader {
         read
     }
 
-    fn site_load(
+    /// A pasted series (SiteLoad, MarketPrices): interval starts and values from row 4 down;
+    /// `what` and `unit` name the value in messages.
+    fn series(
         &mut self,
         spec: &Sheet,
         range: &Range<Data>,
+        what: &str,
+        unit: &str,
     ) -> Option<Vec<(NaiveDateTime, f64)>> {
         self.check_headers(spec, range);
         let kw_field = spec.fields.get(1)?;
@@ -569,7 +581,7 @@ impl WorkbookReader {
                         self,
                         row,
                         1,
-                        "load must be a number of kW, found an empty cell".into(),
+                        format!("{what} must be a number of {unit}, found an empty cell"),
                     );
                     None
                 }
@@ -1155,11 +1167,19 @@ impl WorkbookReader {
         if v2g.as_ref().and_then(Value::as_str) == Some("yes") {
             let (file, file_place) = sheets.kv(&MARKETS, "x.spot_file");
             let (area, area_place) = sheets.kv(&MARKETS, "x.spot_area");
-            if file.is_none() {
-                if let Some(place) = file_place {
-                    self.error_at(place, "JEPX spot file is required when V2G is yes");
-                }
+            match (&file, sheets.prices_pasted, file_place) {
+                (None, false, Some(place)) => self.error_at(
+                    place,
+                    "JEPX spot file (or prices pasted on MarketPrices) is required when V2G is yes",
+                ),
+                (Some(_), true, Some(place)) => self.error_at(
+                    place,
+                    "give a JEPX spot file or prices pasted on MarketPrices, not both",
+                ),
+                _ => {}
             }
+            // Pasted prices: the CLI writes them as a CSV and sets spot.file.
+            let file = file.or_else(|| sheets.prices_pasted.then_some(Value::Null));
             if area.is_none() {
                 if let Some(place) = area_place {
                     self.error_at(place, "JEPX area is required when V2G is yes");
@@ -1167,10 +1187,12 @@ impl WorkbookReader {
             }
             if let (Some(file), Some(area)) = (file, area) {
                 let mut section = Map::new();
-                section.insert(
-                    "spot".into(),
-                    serde_json::json!({ "file": file, "area": area }),
-                );
+                let mut spot = Map::new();
+                if !file.is_null() {
+                    spot.insert("file".into(), file);
+                }
+                spot.insert("area".into(), area);
+                section.insert("spot".into(), Value::Object(spot));
                 let cap = match sheets.kv(&MARKETS, "v2g.export_cap_kw").0 {
                     Some(cap) => cap,
                     None => {

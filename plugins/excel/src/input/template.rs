@@ -457,7 +457,7 @@ fn lists_sheet(
 /// ```
 /// use voltlex_excel::input::{template_workbook, ExampleValues, TemplateOptions};
 /// let mut book = template_workbook(&TemplateOptions::default(), Some(&ExampleValues::kei_vans()))?;
-/// assert_eq!(book.worksheets().len(), 11);
+/// assert_eq!(book.worksheets().len(), 12);
 /// assert_eq!(book.worksheets()[0].name(), "Quick");
 /// # Ok::<(), voltlex_excel::ExcelError>(())
 /// ```
