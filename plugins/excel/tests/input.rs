@@ -676,6 +676,41 @@ fn several_trip_rows_are_vehicle_groups() {
 }
 
 #[test]
+fn percent_formatted_cells_read_as_the_percentage_they_show() {
+    // Typing "5%" in Excel stores 0.05 with a percent format; the reader takes what it shows.
+    let mut book = blank();
+    let percent = rust_xlsxwriter::Format::new().set_num_format("0%");
+    book.worksheet_from_name("Finance")
+        .unwrap()
+        .write_number_with_format(4, 1, 0.05, &percent)
+        .unwrap();
+    book.worksheet_from_name("Trips")
+        .unwrap()
+        .write_number_with_format(3, 5, 0.85, &percent)
+        .unwrap();
+    // Not a percentage field: the number as stored.
+    book.worksheet_from_name("Trips")
+        .unwrap()
+        .write_number_with_format(3, 2, 0.5, &percent)
+        .unwrap();
+    let input = read(book).unwrap();
+    assert_eq!(input.study["finance"]["discount_rate_pct"], 5);
+    assert_eq!(input.study["fleet"]["target_soc_pct"], 85);
+    assert_eq!(input.study["fleet"]["km_per_day"], 0.5);
+    // 150 % shown is refused as the percentage it is.
+    let mut book = blank();
+    book.worksheet_from_name("Finance")
+        .unwrap()
+        .write_number_with_format(4, 1, 1.5, &percent)
+        .unwrap();
+    let errors = read(book).unwrap_err().to_string();
+    assert!(
+        errors.contains("Finance!B5: discount rate must be at most 100%, found 150"),
+        "{errors}"
+    );
+}
+
+#[test]
 fn pasted_market_prices_stand_for_the_spot_file() {
     let mut book = blank();
     set(&mut book, "Markets", "B4", "yes");

@@ -29,6 +29,7 @@
 
 mod cells;
 mod layout;
+mod percent;
 mod read;
 mod template;
 

@@ -15,6 +15,7 @@ use super::layout::{
     FLEET, GOAL, HEADER_ROW, LISTS, MARKETS, MARKET_PRICES, QUICK, SCENARIO, SHEETS, SUBSIDIES,
     TRIPS, VALUE_COLUMN,
 };
+use super::percent::PercentCells;
 use super::{CellError, InputErrors, StudyInput};
 
 /// At most this many errors are listed for the SiteLoad sheet (a pasted year with a wrong
@@ -71,6 +72,7 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
     let mut reader = WorkbookReader {
         errors: Vec::new(),
         catalogue,
+        percent: PercentCells::scan(bytes),
     };
 
     // Sheets: unknown ones, then missing ones.
@@ -263,6 +265,8 @@ impl Sheets<'_> {
 struct WorkbookReader {
     errors: Vec<CellError>,
     catalogue: &'static Catalogue,
+    /// Cells Excel shows as percentages (their numbers are fractions: 0.05 for 5 %).
+    percent: PercentCells,
 }
 
 /// The field of `sheet` with `id` (ids are constants of the layout).
@@ -337,6 +341,33 @@ impl WorkbookReader {
 
     /// A cross-cell error at `place`, unless the cell already has one (a value that could not
     /// be read is not also "missing").
+    /// Reads a cell as `field` asks; a percentage field's %-formatted number (Excel's 0.05
+    /// for "5 %") is read as the percentage it shows (5).
+    fn read_cell(
+        &self,
+        sheet: &str,
+        row: u32,
+        column: u32,
+        field: &Field,
+        data: &Data,
+    ) -> Result<Option<Value>, String> {
+        let percent_field = matches!(field.kind, Kind::PercentOrFile)
+            || matches!(field.kind, Kind::Number { unit: "%", .. });
+        if percent_field && self.percent.contains(sheet, row, column) {
+            let shown = match data {
+                Data::Float(fraction) => Some(fraction * 100.0),
+                Data::Int(fraction) => Some(*fraction as f64 * 100.0),
+                _ => None,
+            };
+            if let Some(shown) = shown {
+                // 5 % is stored as 0.05000000000000000277: keep the digits a person typed.
+                let rounded = (shown * 1e9).round() / 1e9;
+                return cells::read(field, &Data::Float(rounded));
+            }
+        }
+        cells::read(field, data)
+    }
+
     fn error_at(&mut self, place: Place, message: impl Into<String>) {
         let cell = cell_name(place.row, place.column);
         if !self
@@ -411,7 +442,7 @@ impl WorkbookReader {
                 continue;
             }
             read.rows.insert(field.id, row);
-            match cells::read(field, value) {
+            match self.read_cell(spec.name, row, u32::from(VALUE_COLUMN), field, value) {
                 Ok(Some(v)) => {
                     read.values.insert(field.id, v);
                 }
@@ -422,7 +453,8 @@ impl WorkbookReader {
                 let default = cell(row, DEFAULT_COLUMN);
                 let placeholder = matches!(default, Data::String(t) if t.trim() == "(required)");
                 if !placeholder {
-                    match cells::read(field, default) {
+                    match self.read_cell(spec.name, row, u32::from(DEFAULT_COLUMN), field, default)
+                    {
                         Ok(Some(v)) => {
                             read.defaults.insert(field.id, v);
                         }
@@ -497,7 +529,8 @@ impl WorkbookReader {
                     ..TableRow::default()
                 };
                 for (column, field) in (0u32..).zip(spec.fields) {
-                    match cells::read(field, range.get_value((row, column)).unwrap_or(&EMPTY)) {
+                    let data = range.get_value((row, column)).unwrap_or(&EMPTY);
+                    match self.read_cell(spec.name, row, column, field, data) {
                         Ok(Some(v)) => {
                             group.values.insert(field.id, v);
                         }
@@ -528,7 +561,8 @@ impl WorkbookReader {
             first = Some(row);
             read.row = row;
             for (column, field) in (0u32..).zip(spec.fields) {
-                match cells::read(field, range.get_value((row, column)).unwrap_or(&EMPTY)) {
+                let data = range.get_value((row, column)).unwrap_or(&EMPTY);
+                match self.read_cell(spec.name, row, column, field, data) {
                     Ok(Some(v)) => {
                         read.values.insert(field.id, v);
                     }
