@@ -185,16 +185,40 @@ fn y_axis(out: &mut String, values: impl Iterator<Item = f64>, label: &str) -> L
 /// Category labels under the plot at `positions`, thinned to about `most` labels.
 fn x_labels(out: &mut String, labels: &[String], positions: &[f64], most: usize) {
     let every = labels.len().div_ceil(most.max(1)).max(1);
+    // Labels wider than the space between them (about 6.5 px per character at 11 px) are
+    // slanted and shortened so they stay legible; the full text stays in a <title> tooltip.
+    let spacing = match (positions.first(), positions.get(every)) {
+        (Some(a), Some(b)) => (b - a).abs(),
+        _ => f64::INFINITY,
+    };
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let slanted = widest as f64 * 6.5 > spacing;
     for (index, (label, x)) in labels.iter().zip(positions).enumerate() {
         if index % every != 0 {
             continue;
         }
         let y = PLOT.bottom + 16.0;
-        let _ = writeln!(
-            out,
-            "<text class=\"x-label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
-            escape(label)
-        );
+        if slanted {
+            const LONGEST: usize = 14;
+            let shown: String = if label.chars().count() > LONGEST {
+                label.chars().take(LONGEST - 1).chain(['…']).collect()
+            } else {
+                label.clone()
+            };
+            let _ = writeln!(
+                out,
+                "<text class=\"x-label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\" \
+                 transform=\"rotate(-30 {x:.1} {y:.1})\"><title>{}</title>{}</text>",
+                escape(label),
+                escape(&shown)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "<text class=\"x-label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+                escape(label)
+            );
+        }
     }
 }
 

@@ -182,3 +182,40 @@ fn histogram_markers_sit_at_their_values() {
     assert!((number(&markers[1], "x1") - number(&bars[3], "x")).abs() < 0.02);
     assert!(svg.contains("VaR &lt;95%&gt;"));
 }
+
+#[test]
+fn crowded_bar_labels_are_slanted_and_keep_their_full_text() {
+    let long = "balancing (ΔkW capacity + activation) <&>";
+    let chart = (0..10).fold(BarChart::new("t", "JPY"), |chart, i| {
+        chart.bar(
+            if i == 3 {
+                long.to_string()
+            } else {
+                format!("line {i}")
+            },
+            1.0,
+        )
+    });
+    let svg = chart.to_svg();
+    let document = parse(&svg);
+    let labels = with_class(&document, "x-label");
+    assert_eq!(labels.len(), 10);
+    assert!(labels.iter().all(|l| l
+        .attribute("transform")
+        .is_some_and(|t| t.starts_with("rotate("))));
+    // The shown text is shortened; the tooltip holds all of it, escaped.
+    let tooltip = labels[3]
+        .children()
+        .find(|n| n.has_tag_name("title"))
+        .and_then(|n| n.text());
+    assert_eq!(tooltip, Some(long));
+    let shown: String = labels[3]
+        .children()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        shown.ends_with('…') && shown.chars().count() == 14,
+        "{shown}"
+    );
+}
