@@ -124,8 +124,17 @@ impl TestOutcome {
     }
 }
 
-/// The test files of a package, sorted.
+/// The golden test files of a package: its manifest's `tests` (by default every
+/// `tests/*.toml`, sorted).
 pub fn test_files(package: &Path) -> std::io::Result<Vec<PathBuf>> {
+    // The manifest's `tests` list when the package compiles (by default every tests/*.toml,
+    // so `voltlex pack` and `voltlex test` run the same files); otherwise the folder, and
+    // each test reports the package's errors.
+    if let Ok(compilation) = voltlex_dsl::package::compile_package(package) {
+        if let Some(manifest) = compilation.manifest {
+            return Ok(manifest.tests.iter().map(|t| package.join(t)).collect());
+        }
+    }
     let dir = package.join("tests");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
         .filter_map(Result::ok)
