@@ -1112,33 +1112,28 @@ impl TcoStudy {
 
     /// Daily distance per vehicle, km: the fleet's average over its groups, by vehicles.
     pub fn km_per_day(&self) -> f64 {
-        let vehicles: u32 = self.routines.iter().map(|r| r.vehicles).sum();
-        let km: f64 = self
-            .routines
-            .iter()
-            .map(|r| r.km_per_day * f64::from(r.vehicles))
-            .sum();
-        if vehicles == 0 {
-            0.0
-        } else {
-            km / f64::from(vehicles)
-        }
+        self.average_per_vehicle(|routine| routine.km_per_day)
     }
 
     /// Energy a vehicle takes from its battery on an operating day, kWh: the fleet's average
     /// over its groups, by vehicles (each group's `kwh_per_day`, or its kilometres at the
     /// model's consumption).
     pub fn kwh_per_day(&self) -> f64 {
+        self.average_per_vehicle(|routine| routine.kwh_per_day)
+    }
+
+    /// A routine figure averaged over the fleet's vehicles.
+    fn average_per_vehicle(&self, figure: impl Fn(&Routine) -> f64) -> f64 {
         let vehicles: u32 = self.routines.iter().map(|r| r.vehicles).sum();
-        let kwh: f64 = self
+        let total: f64 = self
             .routines
             .iter()
-            .map(|r| r.kwh_per_day * f64::from(r.vehicles))
+            .map(|r| figure(r) * f64::from(r.vehicles))
             .sum();
         if vehicles == 0 {
             0.0
         } else {
-            kwh / f64::from(vehicles)
+            total / f64::from(vehicles)
         }
     }
 

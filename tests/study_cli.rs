@@ -172,6 +172,17 @@ fn the_committed_example_workbooks_are_what_the_code_writes() {
     );
 }
 
+/// The filled example input workbook, in memory (for a test to change cells), with absolute
+/// package paths so it runs from `dir`.
+fn example_workbook(dir: &std::path::Path) -> rust_xlsxwriter::Workbook {
+    let root = common::root();
+    let options = voltlex::study::template_options(&root.join("tariff-rules"), dir).unwrap();
+    let mut example = voltlex_excel::input::ExampleValues::kei_vans();
+    example.rules_package = format!("{}/tariff-rules/jp-tepco-hv", root.display());
+    example.subsidy_package = format!("{}/tariff-rules/jp-subsidies", root.display());
+    voltlex_excel::input::template_workbook(&options, Some(&example)).unwrap()
+}
+
 /// The row (0-based) of the key/value sheet `sheet` whose label (column A) is `label`.
 fn row_of(path: &std::path::Path, sheet: &str, label: &str) -> u32 {
     let mut book: Xlsx<_> = open_workbook(path).unwrap();
@@ -196,11 +207,7 @@ fn with_v2g_on_the_result_has_a_waterfall_that_adds_up() {
         .map(|label| row_of(&plain, "Markets", label))
         .collect();
     let root = common::root();
-    let options = voltlex::study::template_options(&root.join("tariff-rules"), &dir).unwrap();
-    let mut example = voltlex_excel::input::ExampleValues::kei_vans();
-    example.rules_package = format!("{}/tariff-rules/jp-tepco-hv", root.display());
-    example.subsidy_package = format!("{}/tariff-rules/jp-subsidies", root.display());
-    let mut book = voltlex_excel::input::template_workbook(&options, Some(&example)).unwrap();
+    let mut book = example_workbook(&dir);
     let markets = book.worksheet_from_name("Markets").unwrap();
     let spot = root.join("../shared/data/jepx/spot_summary_2024.csv");
     markets.write_string(rows[0], 1, "yes").unwrap();
@@ -320,12 +327,7 @@ fn the_result_never_overwrites_the_input_and_bad_files_are_named() {
 #[test]
 fn a_workbook_with_two_trip_groups_runs_them_as_vehicle_groups() {
     let dir = tempdir("study-groups");
-    let root = common::root();
-    let options = voltlex::study::template_options(&root.join("tariff-rules"), &dir).unwrap();
-    let mut example = voltlex_excel::input::ExampleValues::kei_vans();
-    example.rules_package = format!("{}/tariff-rules/jp-tepco-hv", root.display());
-    example.subsidy_package = format!("{}/tariff-rules/jp-subsidies", root.display());
-    let mut book = voltlex_excel::input::template_workbook(&options, Some(&example)).unwrap();
+    let mut book = example_workbook(&dir);
     // Row 4 (the example's routine) becomes 12 booked delivery vans; row 5 adds 8 vans that
     // also work weekends and come back later.
     let trips = book.worksheet_from_name("Trips").unwrap();
@@ -375,18 +377,11 @@ fn prices_pasted_on_market_prices_become_the_studys_spot_file() {
     let dir = tempdir("study-prices");
     let root = common::root();
     let spot = root.join("../shared/data/jepx/spot_summary_2024.csv");
-    let options = voltlex::study::template_options(&root.join("tariff-rules"), &dir).unwrap();
-    let mut example = voltlex_excel::input::ExampleValues::kei_vans();
-    example.rules_package = format!("{}/tariff-rules/jp-tepco-hv", root.display());
-    example.subsidy_package = format!("{}/tariff-rules/jp-subsidies", root.display());
     let write = |name: &str, paste: bool| {
-        let mut book = voltlex_excel::input::template_workbook(&options, Some(&example)).unwrap();
+        let mut book = example_workbook(&dir);
         let plain = dir.join("plain.xlsx");
         if !plain.exists() {
-            voltlex_excel::input::template_workbook(&options, Some(&example))
-                .unwrap()
-                .save(&plain)
-                .unwrap();
+            example_workbook(&dir).save(&plain).unwrap();
         }
         let rows: Vec<u32> = ["V2G", "JEPX spot file", "JEPX area"]
             .iter()
