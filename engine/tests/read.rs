@@ -340,12 +340,23 @@ fn index_file_detects_the_format() {
     );
     assert_eq!(values[&month("2024-04")], dec("-1.62"));
 
+    // A `price` column after the first makes a file interval prices (a pasted market price
+    // series); its first column must then hold interval starts.
     let error =
         index_file_from_reader("other.csv", "date,price\n2024-04-01,3\n".as_bytes(), "fuel")
             .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("other.csv:2: column \"date\": expected an interval start"),
+        "{error}"
+    );
+    let error =
+        index_file_from_reader("other.csv", "date,value\n2024-04-01,3\n".as_bytes(), "fuel")
+            .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "other.csv:1: expected a column named \"month\", found columns \"date\", \"price\""
+        "other.csv:1: expected a column named \"month\", found columns \"date\", \"value\""
     );
 }
 
