@@ -24,9 +24,10 @@ fn decimal(value: rust_decimal::Decimal) -> f64 {
 /// A bill's line items, month by month: item, quantity, unit price, amount; the run's total
 /// in the footer.
 ///
-/// ```no_run
-/// # let run: voltlex_engine::billing::BillRun = unimplemented!();
-/// let html = voltlex_html::results::bill_lines(&run).to_html();
+/// ```
+/// fn line_items(run: &voltlex_engine::billing::BillRun) -> String {
+///     voltlex_html::results::bill_lines(run).to_html()
+/// }
 /// ```
 pub fn bill_lines(run: &BillRun) -> Table {
     let currency = run.currency.code();
@@ -77,9 +78,10 @@ pub fn bill_lines(run: &BillRun) -> Table {
 
 /// One row per month: peak, contract demand, energy, total.
 ///
-/// ```no_run
-/// # let run: voltlex_engine::billing::BillRun = unimplemented!();
-/// let html = voltlex_html::results::monthly_summary(&run).to_html();
+/// ```
+/// fn summary(run: &voltlex_engine::billing::BillRun) -> String {
+///     voltlex_html::results::monthly_summary(run).to_html()
+/// }
 /// ```
 pub fn monthly_summary(run: &BillRun) -> Table {
     let currency = run.currency.code();
@@ -118,9 +120,10 @@ pub fn monthly_summary(run: &BillRun) -> Table {
 
 /// The monthly totals as bars.
 ///
-/// ```no_run
-/// # let run: voltlex_engine::billing::BillRun = unimplemented!();
-/// let svg = voltlex_html::results::monthly_totals(&run).to_svg();
+/// ```
+/// fn totals(run: &voltlex_engine::billing::BillRun) -> String {
+///     voltlex_html::results::monthly_totals(run).to_svg()
+/// }
 /// ```
 pub fn monthly_totals(run: &BillRun) -> BarChart {
     run.months.iter().fold(
@@ -135,10 +138,11 @@ pub fn monthly_totals(run: &BillRun) -> BarChart {
 /// Several bills of the same months side by side (tariff comparison): a line per bill over
 /// the months of the first.
 ///
-/// ```no_run
-/// # let a: voltlex_engine::billing::BillRun = unimplemented!();
-/// # let b: voltlex_engine::billing::BillRun = unimplemented!();
-/// let svg = voltlex_html::results::compare_monthly(&[&a, &b]).to_svg();
+/// ```
+/// use voltlex_engine::billing::BillRun;
+/// fn comparison(a: &BillRun, b: &BillRun) -> String {
+///     voltlex_html::results::compare_monthly(&[a, b]).to_svg()
+/// }
 /// ```
 pub fn compare_monthly(runs: &[&BillRun]) -> LineChart {
     let currency = runs.first().map_or("", |r| r.currency.code());
@@ -166,9 +170,10 @@ pub fn compare_monthly(runs: &[&BillRun]) -> LineChart {
 
 /// Bills side by side: tariff, total, difference to the cheapest.
 ///
-/// ```no_run
-/// # let a: voltlex_engine::billing::BillRun = unimplemented!();
-/// let html = voltlex_html::results::compare_totals(&[&a]).to_html();
+/// ```
+/// fn totals(a: &voltlex_engine::billing::BillRun) -> String {
+///     voltlex_html::results::compare_totals(&[a]).to_html()
+/// }
 /// ```
 pub fn compare_totals(runs: &[&BillRun]) -> Table {
     let currency = runs.first().map_or("", |r| r.currency.code());
