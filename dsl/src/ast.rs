@@ -25,6 +25,8 @@ pub struct RuleFile {
     pub chemistries: Vec<ChemistryDecl>,
     /// Its `subsidy` blocks, in order.
     pub subsidies: Vec<SubsidyDecl>,
+    /// Its `risk_sharing` blocks, in order.
+    pub risk_sharings: Vec<SharingDecl>,
 }
 
 /// `tariff "name" { … }`.
@@ -727,4 +729,190 @@ pub enum MoneyExprKind {
     Number(Spanned<String>),
     /// An attribute of the item, or `awarded`.
     Attribute(Spanned<String>),
+}
+
+/// `risk_sharing "name" { … }`: a V2G deal between parties.
+///
+/// ```
+/// use voltlex_dsl::ast::SharingItemKind;
+/// use voltlex_dsl::syntax::parse;
+/// let text = "risk_sharing \"Deal\" { parties fleet, oem fee 2 JPY/kWh from fleet to oem }";
+/// let file = parse(0, text).unwrap();
+/// let deal = &file.risk_sharings[0];
+/// assert_eq!(deal.name.value, "Deal");
+/// let SharingItemKind::Fee { flow, .. } = &deal.items[1].kind else { panic!() };
+/// assert_eq!((flow.from.value.as_str(), flow.to.value.as_str()), ("fleet", "oem"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharingDecl {
+    /// The quoted name.
+    pub name: Spanned<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// Its statements in order.
+    pub items: Vec<SharingItem>,
+}
+
+/// A statement of a `risk_sharing` block with the span of its leading words and of the whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharingItem {
+    /// What it says.
+    pub kind: SharingItemKind,
+    /// The leading keyword (`floor`).
+    pub keyword: Span,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `from PAYER to PAYEE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    /// The party that pays.
+    pub from: Spanned<String>,
+    /// The party that receives.
+    pub to: Spanned<String>,
+}
+
+/// An amount with its basis as written: `300 JPY per vehicle per month`, `10000 JPY per month`,
+/// `1.5 JPY/kWh`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharingAmount {
+    /// The number and its unit (`JPY` alone when `per vehicle per month` follows).
+    pub quantity: Quantity,
+    /// The span of `per vehicle per month`, when written.
+    pub per_vehicle_month: Option<Span>,
+}
+
+/// Which statement a `free` parameter varies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FreeTargetWord {
+    /// `revenue PARTY`: that party's revenue share, %.
+    Revenue(Spanned<String>),
+    /// `floor`: the floor's amount.
+    Floor,
+    /// `cap`: the cap's amount.
+    Cap,
+    /// `cover`: the share of excess wear covered, %.
+    Cover,
+    /// `premium`: the insurance premium.
+    Premium,
+    /// `above`: the share of revenue above the threshold, %.
+    Above,
+}
+
+/// One clause of an `insurance` statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsuranceClause {
+    /// `premium AMOUNT`
+    Premium(SharingAmount),
+    /// `deductible AMOUNT` (per contract year)
+    Deductible(Quantity),
+    /// `limit AMOUNT` (per contract year)
+    Limit(Quantity),
+    /// `trigger loss` (`true`) or `trigger wear` (`false`), with the word's span.
+    Trigger(Spanned<bool>),
+}
+
+/// `payment monthly|quarterly|yearly`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentWord {
+    /// `monthly`
+    Monthly,
+    /// `quarterly`
+    Quarterly,
+    /// `yearly`
+    Yearly,
+}
+
+/// One statement of a `risk_sharing` block, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharingItemKind {
+    /// `parties fleet, aggregator, oem`
+    Parties(Vec<Spanned<String>>),
+    /// `owner fleet`: who carries the V2G operation without the deal.
+    Owner(Spanned<String>),
+    /// `revenue fleet 60%, aggregator 40%`
+    Revenue(Vec<(Spanned<String>, Quantity)>),
+    /// `fee AMOUNT from A to B`
+    Fee {
+        /// The fee.
+        amount: SharingAmount,
+        /// Payer and payee.
+        flow: Flow,
+    },
+    /// `cover 100% of wear beyond 3% per year from oem to fleet [cap N JPY per vehicle per year]`
+    Cover {
+        /// Share of the excess wear covered.
+        share: Quantity,
+        /// The warranty curve: capacity loss allowed per year.
+        beyond: Quantity,
+        /// Payer (the warrantor) and payee.
+        flow: Flow,
+        /// The cap per vehicle per year.
+        cap: Option<Quantity>,
+    },
+    /// `floor AMOUNT from A to B`: A tops B's revenue share up to the amount.
+    Floor {
+        /// The floor.
+        amount: SharingAmount,
+        /// Payer and payee.
+        flow: Flow,
+    },
+    /// `cap AMOUNT from A to B`: A hands B its revenue share above the amount.
+    Cap {
+        /// The cap.
+        amount: SharingAmount,
+        /// Payer and payee.
+        flow: Flow,
+    },
+    /// `above AMOUNT SHARE from A to B`: A hands B a share of its revenue above the amount.
+    Above {
+        /// The threshold.
+        threshold: SharingAmount,
+        /// The share above it.
+        share: Quantity,
+        /// Payer and payee.
+        flow: Flow,
+    },
+    /// `insurance from insurer to fleet premium … deductible … limit … trigger …`
+    Insurance {
+        /// The insurer (pays claims) and the insured (pays the premium).
+        flow: Flow,
+        /// The clauses in order.
+        clauses: Vec<Spanned<InsuranceClause>>,
+    },
+    /// `payment quarterly lag 1 month`
+    Payment {
+        /// How often transfers are paid.
+        period: Spanned<PaymentWord>,
+        /// Delay after the period's end.
+        lag: Option<Quantity>,
+    },
+    /// `wear plugin wasm "plugins/wear.wasm" export "capacity_loss"`
+    WearPlugin {
+        /// The module's path in the package.
+        file: Spanned<String>,
+        /// The export to call.
+        export: Spanned<String>,
+    },
+    /// `free revenue fleet 40..90 step 5`
+    Free {
+        /// What it varies.
+        target: Spanned<FreeTargetWord>,
+        /// First value, as written (in the varied statement's unit).
+        from: Spanned<String>,
+        /// Last value.
+        to: Spanned<String>,
+        /// Step.
+        step: Spanned<String>,
+    },
+    /// `var limit 95% fleet 30000 JPY, aggregator 100000 JPY`
+    VarLimit {
+        /// Confidence level.
+        confidence: Quantity,
+        /// Per party: the largest yearly VaR it accepts.
+        limits: Vec<(Spanned<String>, Quantity)>,
+    },
+    /// An unrecognised statement.
+    Unknown(Spanned<String>),
 }

@@ -292,6 +292,16 @@ pub mod codes {
     pub const BAD_WINDOW: &str = "E0805";
     /// A text attribute compared with a value it never takes.
     pub const UNKNOWN_VALUE: &str = "E0806";
+    /// A risk-sharing statement names a party that is not declared in `parties`.
+    pub const UNKNOWN_PARTY: &str = "E0901";
+    /// Risk-sharing revenue shares that do not add up to 100 %, or a party's share twice.
+    pub const SHARING_SHARES: &str = "E0902";
+    /// A risk-sharing term whose payer is its payee.
+    pub const SAME_PARTY: &str = "E0903";
+    /// A `free` parameter that names no single statement, or whose range is not a grid.
+    pub const FREE_PARAMETER: &str = "E0904";
+    /// Warning: a risk-sharing party that shares nothing and pays or receives nothing.
+    pub const IDLE_PARTY: &str = "W0604";
 
     /// Every code with its title and explanation.
     pub const ALL: &[(&str, &str, &str)] = &[
@@ -341,7 +351,12 @@ pub mod codes {
         (UNKNOWN_VALUE, "unknown attribute value", "A text attribute is compared with a value it never takes: class is one of kei-van, van, light-truck, truck, car; powertrain one of BEV, PHEV, FCV; a charger's type one of normal, fast, ultra-fast. Values are case-sensitive."),
         (UNUSED_PERIOD, "periods never used", "The tariff declares time-of-use periods but prices nothing by them (the energy price is flat or seasonal). Either the energy block should be keyed by the periods, or the periods block is left over."),
         (RATE_OUTLIER, "rate far from its siblings", "A price is more than 5 times above or below the median of its sibling prices (the other periods, seasons or tiers), or the value before it in a timeline. That is usually a misplaced decimal point (195.1 for 19.51) or a wrong unit. A warning: if the figure is right, nothing needs to change."),
+        (UNKNOWN_PARTY, "unknown party", "Every `revenue`, `fee`, `cover`, `floor`, `cap`, `above`, `insurance`, `owner` and `var limit` statement of a `risk_sharing` block names parties declared in its `parties` statement (`parties fleet, aggregator, oem, insurer`). Check the spelling or add the party."),
+        (SHARING_SHARES, "revenue shares do not add up", "The `revenue` statement of a `risk_sharing` block splits the whole V2G margin: each party at most once, each share from 0 % to 100 %, and the shares add up to exactly 100 % (checked in decimal arithmetic)."),
+        (SAME_PARTY, "a party pays itself", "Every money term of a `risk_sharing` block moves money `from PAYER to PAYEE`, two different declared parties. For `insurance`, `from` is the insurer and `to` the insured (who pays the premium)."),
+        (FREE_PARAMETER, "bad free parameter", "`free revenue PARTY A..B step S`, `free floor|cap|premium A..B step S` (amounts in the statement's unit) and `free cover|above A..B step S` (in %) vary one statement of the deal for the fairness view: the statement must exist exactly once (the party must have a revenue share, and another party a share above 0 % to make room), the step must be above zero, the range ascending from 0, shares at most 100, and all free parameters together at most 100,000 combinations."),
         (INDEX_NEVER_PROVIDED, "index never provided", "An adjustment or computed line reads an index that none of the package's golden tests (tests/*.toml) provides, so no test proves how it is billed. Add a golden bill with `[index]` giving the series."),
+        (IDLE_PARTY, "idle party", "A party of a `risk_sharing` block has no revenue share, pays nothing and receives nothing, and is not the owner: it takes no part in the deal. Give it a term or leave it out of `parties`."),
     ];
 
     /// The title and explanation of a code, if it exists.

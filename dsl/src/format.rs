@@ -310,7 +310,8 @@ fn is_token(pair: &Pair<Rule>) -> bool {
         | Rule::unknown_demand_item
         | Rule::unknown_aggregator_item
         | Rule::unknown_chemistry_item
-        | Rule::unknown_subsidy_item => true,
+        | Rule::unknown_subsidy_item
+        | Rule::unknown_sharing_item => true,
         // An empty block (`{ }`) has no inner pairs either, but it is punctuation.
         _ => pair.clone().into_inner().next().is_none() && !pair.as_str().starts_with('{'),
     }
@@ -467,6 +468,7 @@ impl<'a> Walker<'a> {
                 | Rule::unknown_aggregator_item
                 | Rule::unknown_chemistry_item
                 | Rule::unknown_subsidy_item
+                | Rule::unknown_sharing_item
         ) {
             // It runs to the end of its line: not its trailing blanks.
             text = text.trim_end();

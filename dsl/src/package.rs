@@ -17,6 +17,7 @@
 //! subsidies = []
 //! contracts = []                # `contract aggregator` blocks
 //! chemistries = []
+//! risk_sharings = []            # `risk_sharing` blocks
 //!
 //! [dependencies]                # optional: other packages, loaded (and checked) first
 //! jp-calendar = { version = "^2025.1", path = "../jp-calendar" }
@@ -86,6 +87,9 @@ pub struct Exports {
     /// `chemistry "NAME"` blocks.
     #[serde(default)]
     pub chemistries: Vec<String>,
+    /// `risk_sharing "NAME"` blocks.
+    #[serde(default)]
+    pub risk_sharings: Vec<String>,
 }
 
 /// One entry of `[dependencies]`: `NAME = { version = "REQ", path = "DIR" }`.
@@ -136,6 +140,8 @@ struct RawExports {
     contracts: Vec<toml::Spanned<String>>,
     #[serde(default)]
     chemistries: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    risk_sharings: Vec<toml::Spanned<String>>,
 }
 
 /// Where each part of package.toml was written, for diagnostics found after reading it.
@@ -153,6 +159,7 @@ enum ExportKind {
     Subsidy,
     Contract,
     Chemistry,
+    RiskSharing,
 }
 
 impl ExportKind {
@@ -162,6 +169,7 @@ impl ExportKind {
             ExportKind::Subsidy => "subsidy",
             ExportKind::Contract => "contract aggregator",
             ExportKind::Chemistry => "chemistry",
+            ExportKind::RiskSharing => "risk_sharing",
         }
     }
 
@@ -175,6 +183,11 @@ impl ExportKind {
                 .map(|c| c.name.as_str())
                 .collect(),
             ExportKind::Chemistry => rules.chemistries.iter().map(|c| c.name.as_str()).collect(),
+            ExportKind::RiskSharing => rules
+                .risk_sharings
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect(),
         }
     }
 }
@@ -237,6 +250,8 @@ impl Compilation {
                 .extend(dependency.rules.aggregator_contracts.iter().cloned());
             all.chemistries
                 .extend(dependency.rules.chemistries.iter().cloned());
+            all.risk_sharings
+                .extend(dependency.rules.risk_sharings.iter().cloned());
         }
         all
     }
@@ -769,6 +784,7 @@ fn read_manifest(
             subsidies: list(ExportKind::Subsidy, &raw.subsidies),
             contracts: list(ExportKind::Contract, &raw.contracts),
             chemistries: list(ExportKind::Chemistry, &raw.chemistries),
+            risk_sharings: list(ExportKind::RiskSharing, &raw.risk_sharings),
         }
     });
     let mut dependencies = Vec::new();

@@ -15,6 +15,9 @@ use std::fmt;
 
 use crate::calendar::japan;
 
+mod sharing;
+pub use sharing::*;
+
 /// Where a compiled rule came from: the file and the 1-based line and column of its text.
 ///
 /// ```
@@ -199,6 +202,9 @@ pub struct CompiledRules {
     /// `subsidy` blocks, in source order (the engine stacks national before local).
     #[serde(default)]
     pub subsidies: Vec<SubsidyRule>,
+    /// `risk_sharing` blocks, in source order.
+    #[serde(default)]
+    pub risk_sharings: Vec<RiskSharingRule>,
 }
 
 impl CompiledRules {
@@ -233,6 +239,11 @@ impl CompiledRules {
     /// ```
     pub fn subsidy(&self, name: &str) -> Option<&SubsidyRule> {
         self.subsidies.iter().find(|subsidy| subsidy.name == name)
+    }
+
+    /// The risk-sharing deal with this exact name.
+    pub fn risk_sharing(&self, name: &str) -> Option<&RiskSharingRule> {
+        self.risk_sharings.iter().find(|deal| deal.name == name)
     }
 }
 

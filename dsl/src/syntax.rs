@@ -40,6 +40,7 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
         contracts: Vec::new(),
         chemistries: Vec::new(),
         subsidies: Vec::new(),
+        risk_sharings: Vec::new(),
     };
     for pair in pairs.flat_map(Pair::into_inner) {
         match pair.as_rule() {
@@ -47,6 +48,7 @@ pub fn parse(file: FileId, text: &str) -> Result<RuleFile, Box<Diagnostic>> {
             Rule::aggregator_contract => rule_file.contracts.push(walker.contract(pair)),
             Rule::chemistry => rule_file.chemistries.push(walker.chemistry(pair)),
             Rule::subsidy => rule_file.subsidies.push(walker.subsidy(pair)),
+            Rule::risk_sharing => rule_file.risk_sharings.push(walker.risk_sharing(pair)),
             _ => {}
         }
     }
@@ -60,7 +62,20 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         EOI => "end of file",
         // Only the top level starts these: one expectation for all of them.
         file | tariff | k_tariff | aggregator_contract | k_contract_top | chemistry
-        | k_chemistry | subsidy | k_subsidy => "a block (`tariff`, `contract aggregator`, `chemistry` or `subsidy`)",
+        | k_chemistry | subsidy | k_subsidy | risk_sharing | k_risk_sharing => "a block (`tariff`, `contract aggregator`, `chemistry`, `subsidy` or `risk_sharing`)",
+        sharing_item | unknown_sharing_item => "a risk-sharing item (parties, owner, revenue, fee, cover, floor, cap, above, insurance, payment, wear, free, var limit)",
+        party => "a party's name",
+        flow => "`from PAYER to PAYEE`",
+        revenue_part => "a party and its share (`fleet 60%`)",
+        per_vehicle_year | k_year => "`per vehicle per year`",
+        k_wear => "`wear`",
+        k_beyond => "`beyond`",
+        k_cap => "`cap`",
+        premium_clause | deductible_clause | limit_clause | trigger_clause => "an insurance clause (premium, deductible, limit, trigger)",
+        trigger_kind => "`loss` or `wear`",
+        payment_period | k_quarterly | k_yearly => "`monthly`, `quarterly` or `yearly`",
+        free_target | k_revenue | k_floor | k_cover | k_premium | k_above => "what to vary (`revenue PARTY`, `floor`, `cap`, `cover`, `premium` or `above`)",
+        k_limit => "`limit`",
         subsidy_item | unknown_subsidy_item => "a subsidy item (programme, applies to, amount, window, excludes, round)",
         programme_level | k_national | k_local => "`national` or `local`",
         item_class | k_charger | k_battery | k_pv => "an item (vehicle, charger, battery, pv)",
@@ -353,6 +368,7 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
                     | Rule::aggregator_contract
                     | Rule::chemistry
                     | Rule::subsidy
+                    | Rule::risk_sharing
             )
         });
     let insert_at = insertion_point(text, offset).filter(|&at| {
@@ -684,6 +700,209 @@ impl Walker {
             other => unreachable!("grammar rule {other:?} is not a contract item"),
         };
         ContractItem {
+            kind,
+            keyword,
+            span,
+        }
+    }
+
+    fn risk_sharing(&self, pair: Pair<Rule>) -> SharingDecl {
+        let span = self.span(&pair);
+        let mut inner = pair
+            .into_inner()
+            .skip_while(|p| p.as_rule() != Rule::string);
+        let name = self.string(inner.next().expect("risk_sharing has a name"));
+        let items = inner.map(|p| self.sharing_item(p)).collect();
+        SharingDecl { name, span, items }
+    }
+
+    fn flow(&self, pair: Pair<Rule>) -> Flow {
+        let mut parties = pair.into_inner().filter(|p| p.as_rule() == Rule::party);
+        Flow {
+            from: self.text(&parties.next().expect("payer")),
+            to: self.text(&parties.next().expect("payee")),
+        }
+    }
+
+    /// The amount of a statement: its first quantity and an optional `per vehicle per month`.
+    fn sharing_amount(&self, parts: &[Pair<Rule>]) -> SharingAmount {
+        SharingAmount {
+            quantity: self.quantity(
+                parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::quantity)
+                    .cloned()
+                    .expect("amount"),
+            ),
+            per_vehicle_month: parts
+                .iter()
+                .find(|p| p.as_rule() == Rule::per_vehicle)
+                .map(|p| self.span(p)),
+        }
+    }
+
+    fn party_shares(&self, parts: &[Pair<Rule>]) -> Vec<(Spanned<String>, Quantity)> {
+        parts
+            .iter()
+            .filter(|p| p.as_rule() == Rule::revenue_part)
+            .map(|part| {
+                let mut it = part.clone().into_inner();
+                let party = self.text(&it.next().expect("party"));
+                (party, self.quantity(it.next().expect("share")))
+            })
+            .collect()
+    }
+
+    fn sharing_item(&self, pair: Pair<Rule>) -> SharingItem {
+        let span = self.span(&pair);
+        let keyword = self.keywords_span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let find = |rule: Rule| parts.iter().find(|p| p.as_rule() == rule).cloned();
+        let quantities: Vec<Quantity> = parts
+            .iter()
+            .filter(|p| p.as_rule() == Rule::quantity)
+            .map(|q| self.quantity(q.clone()))
+            .collect();
+        let flow = || self.flow(find(Rule::flow).expect("flow"));
+        let kind = match rule {
+            Rule::parties_item => SharingItemKind::Parties(
+                parts
+                    .iter()
+                    .filter(|p| p.as_rule() == Rule::party)
+                    .map(|p| self.text(p))
+                    .collect(),
+            ),
+            Rule::owner_item => {
+                SharingItemKind::Owner(self.text(&find(Rule::party).expect("owner")))
+            }
+            Rule::revenue_item => SharingItemKind::Revenue(self.party_shares(&parts)),
+            Rule::sharing_fee_item => SharingItemKind::Fee {
+                amount: self.sharing_amount(&parts),
+                flow: flow(),
+            },
+            Rule::floor_item => SharingItemKind::Floor {
+                amount: self.sharing_amount(&parts),
+                flow: flow(),
+            },
+            Rule::cap_item => SharingItemKind::Cap {
+                amount: self.sharing_amount(&parts),
+                flow: flow(),
+            },
+            Rule::above_item => SharingItemKind::Above {
+                threshold: self.sharing_amount(&parts),
+                share: quantities[1].clone(),
+                flow: flow(),
+            },
+            Rule::cover_item => SharingItemKind::Cover {
+                share: quantities[0].clone(),
+                beyond: quantities[1].clone(),
+                flow: flow(),
+                cap: find(Rule::cover_cap).map(|cap| {
+                    self.quantity(
+                        cap.into_inner()
+                            .find(|p| p.as_rule() == Rule::quantity)
+                            .expect("cap amount"),
+                    )
+                }),
+            },
+            Rule::insurance_item => SharingItemKind::Insurance {
+                flow: flow(),
+                clauses: parts
+                    .iter()
+                    .filter(|p| p.as_rule() != Rule::flow && p.as_rule() != Rule::k_insurance)
+                    .map(|clause| {
+                        let clause_span = self.span(clause);
+                        let clause_rule = clause.as_rule();
+                        let inner: Vec<Pair<Rule>> = clause.clone().into_inner().collect();
+                        let value = match clause_rule {
+                            Rule::premium_clause => {
+                                InsuranceClause::Premium(self.sharing_amount(&inner))
+                            }
+                            Rule::deductible_clause => {
+                                InsuranceClause::Deductible(self.quantity(inner[1].clone()))
+                            }
+                            Rule::limit_clause => {
+                                InsuranceClause::Limit(self.quantity(inner[1].clone()))
+                            }
+                            Rule::trigger_clause => {
+                                let word = inner[1].clone().into_inner().next().expect("trigger");
+                                InsuranceClause::Trigger(Spanned {
+                                    value: word.as_rule() == Rule::k_loss,
+                                    span: self.span(&word),
+                                })
+                            }
+                            other => {
+                                unreachable!("grammar rule {other:?} is not an insurance clause")
+                            }
+                        };
+                        Spanned {
+                            value,
+                            span: clause_span,
+                        }
+                    })
+                    .collect(),
+            },
+            Rule::payment_item => {
+                let period = find(Rule::payment_period).expect("period");
+                let word = period.clone().into_inner().next().expect("period word");
+                SharingItemKind::Payment {
+                    period: Spanned {
+                        value: match word.as_rule() {
+                            Rule::k_monthly => PaymentWord::Monthly,
+                            Rule::k_quarterly => PaymentWord::Quarterly,
+                            _ => PaymentWord::Yearly,
+                        },
+                        span: self.span(&period),
+                    },
+                    lag: quantities.first().cloned(),
+                }
+            }
+            Rule::wear_item => {
+                let clause = find(Rule::plugin_clause).expect("plugin clause");
+                let mut strings = clause.into_inner().filter(|p| p.as_rule() == Rule::string);
+                SharingItemKind::WearPlugin {
+                    file: self.string(strings.next().expect("module path")),
+                    export: self.string(strings.next().expect("export name")),
+                }
+            }
+            Rule::free_item => {
+                let target = find(Rule::free_target).expect("target");
+                let target_span = self.span(&target);
+                let inner: Vec<Pair<Rule>> = target.into_inner().collect();
+                let value = match inner[0].as_rule() {
+                    Rule::k_revenue => FreeTargetWord::Revenue(self.text(&inner[1])),
+                    Rule::k_floor => FreeTargetWord::Floor,
+                    Rule::k_cap => FreeTargetWord::Cap,
+                    Rule::k_cover => FreeTargetWord::Cover,
+                    Rule::k_premium => FreeTargetWord::Premium,
+                    _ => FreeTargetWord::Above,
+                };
+                let numbers: Vec<Spanned<String>> = parts
+                    .iter()
+                    .filter(|p| p.as_rule() == Rule::number)
+                    .map(|p| self.text(p))
+                    .collect();
+                SharingItemKind::Free {
+                    target: Spanned {
+                        value,
+                        span: target_span,
+                    },
+                    from: numbers[0].clone(),
+                    to: numbers[1].clone(),
+                    step: numbers[2].clone(),
+                }
+            }
+            Rule::var_item => SharingItemKind::VarLimit {
+                confidence: quantities[0].clone(),
+                limits: self.party_shares(&parts),
+            },
+            Rule::unknown_sharing_item => {
+                SharingItemKind::Unknown(self.text(parts.first().expect("unknown word")))
+            }
+            other => unreachable!("grammar rule {other:?} is not a risk-sharing item"),
+        };
+        SharingItem {
             kind,
             keyword,
             span,

@@ -292,6 +292,32 @@ impl Checker<'_> {
         Some((kind, kind.example(self.currency)))
     }
 
+    /// A wasm module named in a rule (`plugin wasm "file" export "name"`), read from the
+    /// package and checked against the plugin ABI's shape; `None` when either fails (reported).
+    pub(super) fn plugin_module(
+        &mut self,
+        file: &Spanned<String>,
+        export: &Spanned<String>,
+    ) -> Option<Vec<u8>> {
+        let rule_file = self
+            .sources
+            .file(file.span.file)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        match self.resources.read(&rule_file, &file.value) {
+            Ok(module) => self.plugin_loads(&module, file, export).then_some(module),
+            Err(message) => {
+                self.report(Diagnostic::error(
+                    codes::RESOURCE,
+                    message,
+                    file.span,
+                    "cannot load this module",
+                ));
+                None
+            }
+        }
+    }
+
     fn resource_text(&mut self, rule_file: &str, path: &Spanned<String>) -> Option<String> {
         match self.resources.read(rule_file, &path.value) {
             Ok(bytes) => match String::from_utf8(bytes) {

@@ -29,7 +29,7 @@ const CONTRACT_ITEMS: &[&str] = &[
 pub(super) const DEFAULT_MINIMUM_BID_KW: f64 = 1000.0;
 
 /// The currency of a contract's money so far, and where it was first written.
-type MoneySeen = Option<(Currency, Span)>;
+pub(super) type MoneySeen = Option<(Currency, Span)>;
 
 impl Checker<'_> {
     /// Checks one contract; `None` when it has an error (reported).
@@ -384,7 +384,7 @@ impl Checker<'_> {
 
     /// An amount of money of one of the `allowed` kinds, in the contract's one currency
     /// (set by the first amount).
-    fn contract_money(
+    pub(super) fn contract_money(
         &mut self,
         quantity: &Quantity,
         allowed: &[UnitKind],

@@ -7,6 +7,7 @@ mod chemistry;
 mod computed;
 mod contract;
 mod lints;
+mod sharing;
 mod subsidy;
 mod time;
 mod values;
@@ -255,6 +256,23 @@ pub fn check_files_with(
         }
         if let (Some(subsidy), true) = (subsidy, excludes_ok) {
             rules.subsidies.push(subsidy);
+        }
+    }
+    let mut deal_names: Vec<(String, Span)> = Vec::new();
+    for decl in files.iter().flat_map(|f| &f.risk_sharings) {
+        if !first_of_name(
+            &mut deal_names,
+            &decl.name,
+            "risk_sharing",
+            &mut diagnostics,
+        ) {
+            continue;
+        }
+        let mut checker = new_checker(Vec::new(), decl.name.span);
+        let deal = checker.risk_sharing(decl);
+        diagnostics.append(&mut checker.diagnostics);
+        if let Some(deal) = deal {
+            rules.risk_sharings.push(deal);
         }
     }
     // Report in reading order, file by file.

@@ -53,6 +53,10 @@ pub const MEMORY_EXPORT: &str = "memory";
 const DEADLINE_TICKS: u32 = 8;
 /// Elements of one table (Rust modules have one small table for indirect calls).
 const MAX_TABLE_ELEMENTS: usize = 100_000;
+/// What the export of a `computed` rule takes and gives, for ABI errors.
+const PRICE_MEANING: &str = "the input's pointer and byte length, and the price";
+/// What the export called by [`PluginCache::evaluate_values`] takes and gives.
+const VALUES_MEANING: &str = "the input's pointer and byte length, and the result";
 
 /// Compiled modules of one run, and the engine and limits they run under.
 ///
@@ -134,6 +138,62 @@ impl PluginCache {
         input: &ComputeInput,
     ) -> Result<f64, SandboxError> {
         let _ = name;
+        self.run(file, module, export, &encode_input(input), PRICE_MEANING)
+    }
+
+    /// Calls a plugin's `export` on a plain list of numbers, for ABIs other than the
+    /// `computed` one (the degradation ABI v1 of `docs/plugins.md`): the `values` are written
+    /// as little-endian `f64`s (the encoding of [`encode_input`], without its layout) into a
+    /// buffer from `voltlex_alloc`, and the export is called with the buffer's pointer and
+    /// byte length. Same module requirements (no imports, `memory`, `voltlex_alloc`, the export
+    /// `(i32, i32) -> f64`), same limits, same cache of compiled modules as
+    /// [`PluginCache::evaluate`]; the result must be finite.
+    ///
+    /// ```
+    /// use voltlex_dsl::sandbox::{wasm_plugin::PluginCache, Limits, SandboxError};
+    ///
+    /// // result = values[0] × values[1]; NaN unless given exactly two values (16 bytes)
+    /// let wat = r#"(module
+    ///   (memory (export "memory") 1)
+    ///   (func (export "voltlex_alloc") (param i32) (result i32) i32.const 1024)
+    ///   (func (export "product") (param $ptr i32) (param $len i32) (result f64)
+    ///     (if (i32.ne (local.get $len) (i32.const 16)) (then (return (f64.const nan))))
+    ///     (f64.mul (f64.load (local.get $ptr)) (f64.load offset=8 (local.get $ptr)))))"#;
+    /// let mut cache = PluginCache::new(&Limits::default());
+    /// let file = "plugins/product.wat";
+    /// assert_eq!(cache.evaluate_values(file, wat.as_bytes(), "product", &[1.5, 4.0])?, 6.0);
+    /// assert!(matches!(
+    ///     cache.evaluate_values(file, wat.as_bytes(), "product", &[1.5]),
+    ///     Err(SandboxError::WrongResult(_))
+    /// ));
+    /// assert_eq!(cache.compiled_count(), 1);
+    /// # Ok::<(), SandboxError>(())
+    /// ```
+    pub fn evaluate_values(
+        &mut self,
+        file: &str,
+        module: &[u8],
+        export: &str,
+        values: &[f64],
+    ) -> Result<f64, SandboxError> {
+        let bytes: Vec<u8> = values
+            .iter()
+            .flat_map(|value| value.to_le_bytes())
+            .collect();
+        self.run(file, module, export, &bytes, VALUES_MEANING)
+    }
+
+    /// Compiles `module` on first use, instantiates it afresh under the limits, writes `bytes`
+    /// into a buffer from `voltlex_alloc` and calls `export` with (pointer, byte length).
+    /// `meaning` says what the export's parameters and result are, for ABI errors.
+    fn run(
+        &mut self,
+        file: &str,
+        module: &[u8],
+        export: &str,
+        bytes: &[u8],
+        meaning: &str,
+    ) -> Result<f64, SandboxError> {
         self.last_fuel_used = None;
         let engine = match &self.engine {
             Ok(engine) => engine.clone(),
@@ -144,7 +204,7 @@ impl PluginCache {
             }
         };
         let module = self.module(&engine, file, module)?;
-        check_abi(&module, export).map_err(SandboxError::Abi)?;
+        check_abi(&module, export, meaning).map_err(SandboxError::Abi)?;
         self.start_watchdog(&engine);
         let linker = self.linker.get_or_insert_with(|| Linker::new(&engine));
         let call = Call {
@@ -174,7 +234,6 @@ impl PluginCache {
             .get_typed_func::<(i32, i32), f64>(&mut store, export)
             .map_err(|e| SandboxError::Abi(format!("export `{export}`: {e}")))?;
 
-        let bytes = encode_input(input);
         let len = i32::try_from(bytes.len()).map_err(|_| {
             SandboxError::Failed(format!(
                 "the input is {} bytes, more than a wasm32 call can pass",
@@ -191,7 +250,7 @@ impl PluginCache {
         }
         // wasm32 pointers are unsigned.
         let offset = ptr as u32 as usize;
-        memory.write(&mut store, offset, &bytes).map_err(|_| {
+        memory.write(&mut store, offset, bytes).map_err(|_| {
             SandboxError::Abi(format!(
                 "{ALLOC_EXPORT}({len}) returned {offset:#x}, but {len} bytes from there are outside the module's memory ({} bytes)",
                 memory.data_size(&store)
@@ -277,7 +336,7 @@ impl PluginCache {
 pub fn check_plugin(module: &[u8], export: &str) -> Result<(), String> {
     let engine = plugin_engine()?;
     let module = Module::new(&engine, module).map_err(|e| format!("cannot compile: {e:#}"))?;
-    check_abi(&module, export)
+    check_abi(&module, export, PRICE_MEANING)
 }
 
 /// The input buffer of ABI v1: little-endian `f64` values
@@ -355,8 +414,9 @@ fn plugin_engine() -> Result<Engine, String> {
     Engine::new(&config).map_err(|e| format!("{e:#}"))
 }
 
-/// The module against ABI v1 for `export`.
-fn check_abi(module: &Module, export: &str) -> Result<(), String> {
+/// The module against ABI v1 for `export`; `meaning` says what the export's parameters and
+/// result are.
+fn check_abi(module: &Module, export: &str, meaning: &str) -> Result<(), String> {
     if let Some(import) = module.imports().next() {
         return Err(format!(
             "plugins may not import anything: found import {}.{}",
@@ -396,7 +456,7 @@ fn check_abi(module: &Module, export: &str) -> Result<(), String> {
         export,
         &[ValType::I32, ValType::I32],
         &[ValType::F64],
-        "the input's pointer and byte length, and the price",
+        meaning,
     )
 }
 
