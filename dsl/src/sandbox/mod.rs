@@ -4,7 +4,9 @@
 //! The engine builds a [`ComputeInput`] per bill month and calls [`Sandboxes::evaluate`]; a
 //! breach of any limit is a [`SandboxError`] naming the limit, turned by the engine into an
 //! error naming the rule. [`Sandboxes`] keeps compiled scripts and modules for the whole run
-//! (compiled once, evaluated every month).
+//! (compiled once, evaluated every month). [`Sandboxes::evaluate_values`] runs a wasm plugin
+//! of another ABI on a plain list of numbers (the degradation ABI v1 of `docs/plugins.md`, a
+//! battery maker's wear model), under the same limits.
 //!
 //! Limits ([`Limits`]) are the same for every rule and every run, so results are
 //! deterministic: wasm plugins are metered by fuel (instructions), rhai scripts by operation
@@ -187,6 +189,62 @@ impl Sandboxes {
         } else {
             Err(SandboxError::WrongResult(format!(
                 "{value} is not a finite number"
+            )))
+        }
+    }
+    /// Calls the wasm plugin `module` (binary wasm or WAT text, read from `file`) on a plain
+    /// list of numbers, for plugin ABIs other than the `computed` one — the degradation ABI v1
+    /// of `docs/plugins.md` passes seven. `values` are written as little-endian `f64`s into a
+    /// buffer from the module's `voltlex_alloc`, and `export` (`(i32 ptr, i32 len) -> f64`) is
+    /// called with its pointer and byte length, under the same [`Limits`] (fuel, memory,
+    /// deadline) and rules (no imports) as a `computed` rule's plugin; the module is compiled
+    /// once per run. A NaN or infinite result is [`SandboxError::WrongResult`]. A build
+    /// without the `wasm` feature answers [`SandboxError::Unsupported`].
+    ///
+    /// ```
+    /// use voltlex_dsl::sandbox::{SandboxError, Sandboxes};
+    ///
+    /// // result = the sum of the values; NaN when given none
+    /// let wat = r#"(module
+    ///   (memory (export "memory") 1)
+    ///   (func (export "voltlex_alloc") (param i32) (result i32) i32.const 1024)
+    ///   (func (export "sum") (param $ptr i32) (param $len i32) (result f64)
+    ///     (local $end i32) (local $sum f64)
+    ///     (if (i32.eqz (local.get $len)) (then (return (f64.const nan))))
+    ///     (local.set $end (i32.add (local.get $ptr) (local.get $len)))
+    ///     (block $done (loop $next
+    ///       (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
+    ///       (local.set $sum (f64.add (local.get $sum) (f64.load (local.get $ptr))))
+    ///       (local.set $ptr (i32.add (local.get $ptr) (i32.const 8)))
+    ///       (br $next)))
+    ///     (local.get $sum)))"#;
+    /// let mut sandboxes = Sandboxes::default();
+    /// let sum = sandboxes.evaluate_values("plugins/sum.wat", wat.as_bytes(), "sum", &[0.5, 0.25, 2.0]);
+    /// if cfg!(feature = "wasm") {
+    ///     assert_eq!(sum?, 2.75);
+    ///     let none = sandboxes.evaluate_values("plugins/sum.wat", wat.as_bytes(), "sum", &[]);
+    ///     assert!(matches!(none, Err(SandboxError::WrongResult(_))), "{none:?}");
+    /// } else {
+    ///     assert!(matches!(sum, Err(SandboxError::Unsupported(_))));
+    /// }
+    /// # Ok::<(), SandboxError>(())
+    /// ```
+    pub fn evaluate_values(
+        &mut self,
+        file: &str,
+        module: &[u8],
+        export: &str,
+        values: &[f64],
+    ) -> Result<f64, SandboxError> {
+        #[cfg(feature = "wasm")]
+        {
+            self.plugins.evaluate_values(file, module, export, values)
+        }
+        #[cfg(not(feature = "wasm"))]
+        {
+            let _ = (module, export, values);
+            Err(SandboxError::Unsupported(format!(
+                "plugin {file}: this build of voltlex has no wasm support (feature `wasm`)"
             )))
         }
     }
