@@ -21,6 +21,8 @@ pub mod notebook;
 pub mod prelude;
 pub mod report;
 pub mod request;
+pub mod risk_share;
+pub mod risk_share_report;
 pub mod scenario;
 pub mod schedule_report;
 pub mod study;

@@ -66,6 +66,10 @@ enum Command {
     /// Price V2B/V2G for a scenario with a `v2g` section: the revenue waterfall per month and
     /// vehicle, battery wear, bills, balancing offers, and VaR/CVaR of the monthly net.
     V2g(V2gArgs),
+    /// Settle a three-party V2G deal (`risk_sharing` rules) over a V2G study's Monte Carlo:
+    /// each party's expected net, VaR/CVaR and probability of loss against the status quo,
+    /// cash by month as paid, and the free parameters that leave every party better off.
+    RiskShare(RiskShareArgs),
     /// Total cost of ownership over the horizon: diesel today against electric vehicles
     /// charged uncontrolled, optimised, and optimised with V2B/V2G (with the file's PV,
     /// storage, subsidies and financing), year by year, with NPV, payback, IRR, ROI and CO2.
@@ -262,6 +266,34 @@ struct V2gArgs {
 }
 
 #[derive(clap::Args)]
+struct RiskShareArgs {
+    /// The rule file or package with the `risk_sharing` deal.
+    #[arg(long)]
+    contract: PathBuf,
+    /// The deal's name, when the rules hold more than one.
+    #[arg(long)]
+    name: Option<String>,
+    /// The V2G study (scenario JSON with `v2g` and `v2g.risk` sections).
+    #[arg(long)]
+    scenario: PathBuf,
+    /// Price scenarios (overrides `v2g.risk_sharing.scenarios`).
+    #[arg(long)]
+    scenarios: Option<usize>,
+    /// Seed (overrides `v2g.risk.seed`); the same seed gives the same numbers.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Months of the contract horizon (overrides `v2g.risk_sharing.months`).
+    #[arg(long)]
+    months: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: V2gFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
 struct TcoArgs {
     /// The TCO study (JSON; see docs/tco.md).
     #[arg(long)]
@@ -442,6 +474,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schedule(args) => schedule(&args),
         Command::V2g(args) => v2g(&args),
+        Command::RiskShare(args) => risk_share(&args),
         Command::Tco(args) => tco(&args),
         Command::GoalSeek(args) => goal_seek(&args),
         Command::Template {
@@ -778,6 +811,36 @@ fn v2g(args: &V2gArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn risk_share(args: &RiskShareArgs) -> anyhow::Result<ExitCode> {
+    use voltlex::risk_share::{read_deal, run, RiskShareOptions};
+    let deal = read_deal(&args.contract, args.name.as_deref())?;
+    let options = RiskShareOptions {
+        name: args.name.clone(),
+        scenarios: args.scenarios,
+        seed: args.seed,
+        months: args.months,
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let mut progress = |what: &str| {
+        if terminal {
+            eprint!("\r\x1b[2K{what}…");
+        }
+    };
+    let report = run(&deal, &args.scenario, &options, &mut progress)?;
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    let text = match args.format {
+        V2gFormat::Table => voltlex::risk_share_report::to_table(&report),
+        V2gFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    match &args.output {
+        Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
+        None => out!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn tco(args: &TcoArgs) -> anyhow::Result<ExitCode> {

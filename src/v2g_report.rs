@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::v2g_scenario::V2gReport;
 
-fn money(value: f64) -> String {
+pub(crate) fn money(value: f64) -> String {
     // Whole currency units with thousands separators, sign kept.
     let rounded = value.round();
     let digits = format!("{:.0}", rounded.abs());

@@ -103,6 +103,9 @@ pub struct V2gSection {
     /// Monte Carlo of spot prices.
     #[serde(default)]
     risk: Option<RiskSection>,
+    /// How `voltlex risk-share` settles a deal over this study (see docs/risk-sharing.md).
+    #[serde(default)]
+    pub risk_sharing: Option<crate::risk_share::SharingSection>,
 }
 
 fn one_day() -> u32 {
@@ -354,6 +357,68 @@ pub fn run(
     options: &V2gOptions,
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<V2gReport> {
+    study(path, options, progress).map(|(report, _)| report)
+}
+
+/// What a study's Monte Carlo repriced, for repricing the operation elsewhere (a
+/// risk-sharing deal settles it month by month, `voltlex risk-share`).
+#[derive(Debug, Clone)]
+pub struct MonteCarloInputs {
+    /// The study's days as virtual batteries.
+    pub fleet_days: Vec<FleetDay>,
+    /// The price history the scenarios are drawn from.
+    pub history: DailyPrices,
+    /// The price model.
+    pub model: PriceModel,
+    /// The model as the report names it.
+    pub model_name: String,
+    /// The study's first day.
+    pub first_day: chrono::NaiveDate,
+    /// Days of prices a scenario needs.
+    pub span: usize,
+    /// Scenarios and seed (after the command line's overrides).
+    pub scenarios: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Fixed fees and the constant of the study's month.
+    pub month_terms: MonthTerms,
+    /// The packs and their wear.
+    pub wear: WearBasis,
+}
+
+/// The enrolled fleet's packs and their wear, as the exact study saw them.
+#[derive(Debug, Clone)]
+pub struct WearBasis {
+    /// Enrolled vehicles.
+    pub enrolled: usize,
+    /// Their mean nominal capacity, kWh.
+    pub battery_kwh: f64,
+    /// The chemistry of the first enrolled vehicle (a mixed fleet is priced as that one).
+    pub chemistry: Chemistry,
+    /// Its replacement cost per kWh.
+    pub replacement_cost_per_kwh: f64,
+    /// Cell temperature, °C.
+    pub temperature_c: f64,
+    /// Pack age at the start, days.
+    pub age_days: f64,
+    /// Depth of the cycles the wear price assumes.
+    pub depth_of_discharge: f64,
+    /// Battery-side kWh driven per vehicle per day (energy charged for the trips).
+    pub driving_kwh_per_vehicle_day: f64,
+    /// The exact study's extra wear cost per battery-side kWh discharged (rainflow-counted).
+    pub wear_cost_per_kwh: f64,
+}
+
+/// The study and, when it has a `risk` section, what its Monte Carlo repriced.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn study(
+    path: &Path,
+    options: &V2gOptions,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<(V2gReport, Option<MonteCarloInputs>)> {
     let first = scenario::read(path)?;
     let section = first.v2g.clone().ok_or_else(|| {
         anyhow!(
@@ -748,7 +813,7 @@ pub fn run(
         .map(|v| Waterfall::of_vehicle(v, &terms, months, enrolled))
         .collect();
     let fleet = Waterfall::sum("fleet", &waterfalls);
-    let wear = vehicles
+    let wear: Vec<(String, f64, f64)> = vehicles
         .values()
         .filter(|v| v.enrolled)
         .map(|v: &VehicleFigures| {
@@ -760,7 +825,60 @@ pub fn run(
         })
         .collect();
 
+    // The packs, for repricing wear (risk sharing).
+    let enrolled_ids: Vec<&String> = vehicles
+        .values()
+        .filter(|v| v.enrolled)
+        .map(|v| &v.vehicle)
+        .collect();
+    let packs: Vec<&voltlex_engine::schedule::fleet::FleetVehicle> = first
+        .vehicles
+        .iter()
+        .filter(|v| enrolled_ids.contains(&&v.id))
+        .collect();
+    let wear_basis = match packs.first() {
+        Some(pack) => {
+            let (chemistry, replacement_cost_per_kwh) =
+                chemistry_of(section.chemistry.as_deref().unwrap_or(&pack.chemistry))?;
+            let discharged: f64 = wear
+                .iter()
+                .map(|(_, kwh, _): &(String, f64, f64)| kwh)
+                .sum();
+            let cost: f64 = wear
+                .iter()
+                .map(|(_, _, cost): &(String, f64, f64)| cost)
+                .sum();
+            let charged: f64 = study_days
+                .iter()
+                .flat_map(|d| &d.problem.charging.sessions)
+                .map(|s| (s.energy_kwh - s.arrival_kwh).max(0.0))
+                .sum();
+            let fleet_size = first.vehicles.len().max(1) as f64;
+            Some(WearBasis {
+                enrolled,
+                battery_kwh: packs.iter().map(|p| p.battery_kwh).sum::<f64>() / packs.len() as f64,
+                wear_cost_per_kwh: if discharged > 0.0 {
+                    cost / discharged
+                } else {
+                    cost_per_discharged_kwh(
+                        &chemistry,
+                        section.wear_depth_of_discharge,
+                        replacement_cost_per_kwh,
+                    )?
+                },
+                chemistry,
+                replacement_cost_per_kwh,
+                temperature_c: section.temperature_c,
+                age_days: section.battery_age_days,
+                depth_of_discharge: section.wear_depth_of_discharge,
+                driving_kwh_per_vehicle_day: charged / fleet_size / f64::from(section.days.max(1)),
+            })
+        }
+        None => None,
+    };
+
     // Risk.
+    let mut monte_carlo = None;
     let risk = match &section.risk {
         Some(risk) => Some(run_risk(
             path,
@@ -776,11 +894,18 @@ pub fn run(
             enrolled,
             fleet_constant(&vehicles, &terms),
             progress,
-        )?),
+        )?)
+        .map(|(summary, mut inputs)| {
+            if let Some(basis) = wear_basis {
+                inputs.wear = basis;
+                monte_carlo = Some(inputs);
+            }
+            summary
+        }),
         None => None,
     };
 
-    Ok(V2gReport {
+    let report = V2gReport {
         scenario: first.name.clone(),
         contract: terms.name.clone(),
         markets: terms
@@ -800,7 +925,8 @@ pub fn run(
         balancing,
         power_factor,
         risk,
-    })
+    };
+    Ok((report, monte_carlo))
 }
 
 /// What the Monte Carlo does not reprice, net to the fleet: the demand saving, the
@@ -859,7 +985,7 @@ fn run_risk(
     enrolled: usize,
     constant: f64,
     progress: &mut dyn FnMut(&str),
-) -> anyhow::Result<RiskSummary> {
+) -> anyhow::Result<(RiskSummary, MonteCarloInputs)> {
     progress("risk: reading price history");
     let area: JepxArea = section
         .spot
@@ -988,18 +1114,42 @@ fn run_risk(
             net,
         });
     }
-    Ok(RiskSummary {
-        model: match &model {
-            PriceModel::BlockBootstrap { block_days, .. } => {
-                format!("block bootstrap ({block_days}-day blocks, same calendar month)")
-            }
-            PriceModel::MeanRevertingJump(_) => "mean-reverting jump (calibrated)".into(),
-        },
+    let model_name = match &model {
+        PriceModel::BlockBootstrap { block_days, .. } => {
+            format!("block bootstrap ({block_days}-day blocks, same calendar month)")
+        }
+        PriceModel::MeanRevertingJump(_) => "mean-reverting jump (calibrated)".into(),
+    };
+    let summary = RiskSummary {
+        model: model_name.clone(),
         seed,
         scenarios: count,
         mean_net,
         levels,
         histogram: (histogram.edges.clone(), histogram.counts.clone()),
         stress,
-    })
+    };
+    let inputs = MonteCarloInputs {
+        fleet_days,
+        history,
+        model,
+        model_name,
+        first_day,
+        span,
+        scenarios: count,
+        seed,
+        month_terms,
+        wear: WearBasis {
+            enrolled,
+            battery_kwh: 0.0,
+            chemistry: Chemistry::lfp(),
+            replacement_cost_per_kwh: section.replacement_cost_per_kwh,
+            temperature_c: section.temperature_c,
+            age_days: section.battery_age_days,
+            depth_of_discharge: section.wear_depth_of_discharge,
+            driving_kwh_per_vehicle_day: 0.0,
+            wear_cost_per_kwh: 0.0,
+        },
+    };
+    Ok((summary, inputs))
 }

@@ -7,6 +7,7 @@ pub mod month;
 pub mod read;
 pub mod risk;
 pub mod schedule;
+pub mod sharing;
 pub mod site;
 pub mod tco;
 pub mod v2g;

@@ -15,7 +15,7 @@ mod error;
 pub mod history;
 pub mod measures;
 pub mod model;
-mod random;
+pub(crate) mod random;
 pub mod stress;
 
 pub use arbitrage::{dispatch, DailyArbitrage, Dispatch, Dispatcher, VirtualBattery};

@@ -35,7 +35,7 @@ use chrono::{NaiveDate, Timelike};
 use rayon::prelude::*;
 
 use super::problem::V2gProblem;
-use crate::risk::{Dispatcher, PriceScenarios, RiskError, VirtualBattery, SLOTS_PER_DAY};
+use crate::risk::{Dispatch, Dispatcher, PriceScenarios, RiskError, VirtualBattery, SLOTS_PER_DAY};
 
 /// Wear classes the enrolled fleet is split into (by wear price, cheapest first).
 pub const WEAR_CLASSES: usize = 3;
@@ -331,6 +331,112 @@ pub fn monthly_profits(
                     }
                 }
                 Ok(profit)
+            },
+        )
+        .collect()
+}
+
+/// One scenario-month of the fleet's V2G operation, split the way a risk-sharing deal needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MonthOutcome {
+    /// As [`monthly_profits`]: margin − priced wear − fixed fees + constant.
+    pub profit: f64,
+    /// What V2G earns before wear and fees: Σ (baseline cost − V2G cost without the wear
+    /// term) + constant.
+    pub margin: f64,
+    /// Battery-side kWh discharged (what wear and per-kWh fees are counted on).
+    pub discharged_kwh: f64,
+    /// The wear the dispatch priced: Σ discharged kWh × the class's wear price.
+    pub priced_wear: f64,
+}
+
+/// The month in every scenario, in scenario order, with the margin before wear and the energy
+/// discharged (the dispatch of [`monthly_profits`], keeping its plans).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use voltlex_engine::risk::{generate, DailyPrices, PriceModel};
+/// use voltlex_engine::v2g::generate::v2g_depot;
+/// use voltlex_engine::v2g::monte_carlo::{monthly_outcomes, monthly_profits, FleetDay, MonthTerms};
+///
+/// let problem = v2g_depot(20, 1, 7);
+/// let first = problem.charging.start.date();
+/// let history = DailyPrices::from_days(
+///     (0..40).map(|d| (first - chrono::Duration::days(40 - d),
+///         (0..48).map(|s| 8.0 + (s % 24) as f64).collect())).collect(),
+/// ).unwrap();
+/// let scenarios = generate(&PriceModel::BlockBootstrap { block_days: 7, month_window: 1 },
+///     &history, first, 2, 20, 11).unwrap();
+/// let slots = problem.charging.slots();
+/// let day = FleetDay::of(&problem, first, vec![1.0; slots], problem.export_price.clone())?;
+/// let terms = MonthTerms { fixed_fees: 100.0, constant: 0.0 };
+/// let outcomes = monthly_outcomes(&[day.clone()], &scenarios, &terms)?;
+/// let profits = monthly_profits(&[day], &scenarios, &terms)?;
+/// for (outcome, profit) in outcomes.iter().zip(&profits) {
+///     assert!((outcome.profit - profit).abs() < 1e-6);
+///     assert!((outcome.margin - outcome.priced_wear - 100.0 - outcome.profit).abs() < 1e-6);
+///     assert!(outcome.discharged_kwh >= 0.0);
+/// }
+/// # Ok::<(), voltlex_engine::risk::RiskError>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`monthly_profits`].
+pub fn monthly_outcomes(
+    days: &[FleetDay],
+    scenarios: &PriceScenarios,
+    terms: &MonthTerms,
+) -> Result<Vec<MonthOutcome>, RiskError> {
+    let horizon = scenarios.days() * SLOTS_PER_DAY;
+    for day in days {
+        if let Some(&last) = day.scenario_index.iter().max() {
+            if last >= horizon {
+                return Err(RiskError::LengthMismatch {
+                    field: "scenario horizon (slots)",
+                    expected: last + 1,
+                    found: horizon,
+                });
+            }
+        }
+    }
+    (0..scenarios.scenarios())
+        .into_par_iter()
+        .map_init(
+            || (Dispatcher::new(), Vec::new(), Dispatch::default()),
+            |(dispatcher, buy, plan), scenario| {
+                let path = scenarios.scenario(scenario).unwrap_or(&[]);
+                let mut outcome = MonthOutcome {
+                    profit: terms.constant - terms.fixed_fees,
+                    margin: terms.constant,
+                    ..MonthOutcome::default()
+                };
+                for day in days {
+                    buy.clear();
+                    for (slot, &index) in day.scenario_index.iter().enumerate() {
+                        let spot = path.get(index).copied().unwrap_or(0.0);
+                        let studied_spot = day.spot.get(slot).copied().unwrap_or(0.0);
+                        buy.push(
+                            day.import_price.get(slot).copied().unwrap_or(0.0)
+                                + day.pass_through.get(slot).copied().unwrap_or(0.0)
+                                    * (spot - studied_spot),
+                        );
+                    }
+                    for class in &day.classes {
+                        let baseline = dispatcher.cost(&class.baseline, buy, buy)?;
+                        dispatcher.dispatch_into(&class.battery, buy, buy, plan)?;
+                        let battery = &class.battery;
+                        let drained: f64 = plan.discharge_kw.iter().sum::<f64>()
+                            * battery.slot_hours
+                            / battery.efficiency;
+                        let wear = drained * battery.degradation_per_kwh;
+                        outcome.profit += baseline - plan.cost;
+                        outcome.margin += baseline - plan.cost + wear;
+                        outcome.discharged_kwh += drained;
+                        outcome.priced_wear += wear;
+                    }
+                }
+                Ok(outcome)
             },
         )
         .collect()
