@@ -20,6 +20,9 @@
 //! "basic charge" = "551880"
 //! ```
 //!
+//! A file with `[[scenario]]` tables is a golden settlement test of a `risk_sharing` deal
+//! (`crate::golden_sharing`).
+//!
 //! A file with `[[item]]` tables is a golden subsidy test instead: items bought on `date`, the
 //! awards expected for each (every award the package gives must be listed; an item without
 //! `awards` expects none) and optionally each item's and the file's total.
@@ -161,6 +164,10 @@ pub fn run_test(package: &Path, file: &Path) -> TestOutcome {
     };
     if toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.contains_key("item")) {
         run_subsidy_test(package, &text, &mut outcome);
+        return outcome;
+    }
+    if crate::golden_sharing::is_settlement_test(&text) {
+        crate::golden_sharing::run_settlement_test(package, &text, &mut outcome);
         return outcome;
     }
     let test: TestFile = match toml::from_str(&text) {

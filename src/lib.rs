@@ -17,6 +17,7 @@
 pub mod fleet_routines;
 pub mod goal_seek;
 pub mod golden;
+pub mod golden_sharing;
 pub mod notebook;
 pub mod prelude;
 pub mod report;

@@ -221,6 +221,12 @@ cases! {
         subsidy_excludes_unknown => UNKNOWN_SUBSIDY,
         subsidy_window_backwards => BAD_WINDOW,
         subsidy_unknown_value => UNKNOWN_VALUE,
+        // Risk sharing
+        sharing_unknown_party => UNKNOWN_PARTY,
+        sharing_shares_not_100 => SHARING_SHARES,
+        sharing_pays_itself => SAME_PARTY,
+        sharing_free_without_statement => FREE_PARAMETER,
+        sharing_idle_party => IDLE_PARTY,
     }
     packages {
         // E0204: timelines against the package's validity window

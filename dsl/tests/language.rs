@@ -92,10 +92,13 @@ fn every_package_compiles_without_diagnostics() {
             compilation.render_diagnostics(false)
         );
         let manifest = compilation.manifest.as_ref().expect("manifest read");
-        // A package publishes something: tariffs, or (jp-subsidies) subsidy rules only.
+        // A package publishes something: tariffs, or (jp-subsidies) subsidy rules only, or
+        // (examples-risk-sharing) a risk-sharing deal.
         assert!(
-            !compilation.rules.tariffs.is_empty() || !compilation.rules.subsidies.is_empty(),
-            "{} has neither tariffs nor subsidies",
+            !compilation.rules.tariffs.is_empty()
+                || !compilation.rules.subsidies.is_empty()
+                || !compilation.rules.risk_sharings.is_empty(),
+            "{} has neither tariffs, subsidies nor risk-sharing deals",
             manifest.name
         );
         for tariff in &compilation.rules.tariffs {
