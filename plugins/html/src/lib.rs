@@ -11,7 +11,9 @@
 //! - generic primitives from plain data: [`Table`], [`LineChart`], [`BarChart`] (plain bars or
 //!   a waterfall), [`Histogram`] (with vertical markers), built on [`LinearScale`];
 //! - thin adapters from result data ([`results`]): bill line items, monthly totals, the energy
-//!   profile, the V2G waterfall, the VaR histogram, TCO cumulative costs, goal-seek designs.
+//!   profile, the V2G waterfall, the VaR histogram, TCO cumulative costs, goal-seek designs;
+//!   and ([`sharing`]) a risk-sharing deal: each party against the status quo, a histogram of
+//!   each party's net over the scenarios, cash by month as paid, the fairness grid.
 //!
 //! ```
 //! use voltlex_html::{LineChart, Series};
@@ -26,6 +28,7 @@ mod chart;
 mod escape;
 pub mod results;
 mod scale;
+pub mod sharing;
 mod table;
 
 pub use chart::{BarChart, Histogram, LineChart, Marker, Series, PALETTE};
