@@ -14,8 +14,8 @@
 pub use crate::goal_seek::TargetOverrides;
 pub use crate::notebook::{
     evcxr_html, jepx, load_csv, rules, workbook, Bill, BillResult, Bills, DesignRow,
-    GoalSeekResult, Html, Load, Prices, Rules, Schedule, ScheduleResult, Sweep, Tco, TcoResult,
-    V2g, V2gResult, Workbook,
+    GoalSeekResult, Html, Load, Prices, RiskShare, RiskShareResult, Rules, Schedule,
+    ScheduleResult, Sweep, Tco, TcoResult, V2g, V2gResult, Workbook,
 };
 pub use crate::tco_scenario::{Charging, Design, DesignResult};
 pub use voltlex_engine::schedule::strategy::Strategy;

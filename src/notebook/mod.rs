@@ -5,7 +5,8 @@
 //!   prices), [`workbook`] (an input workbook, read by `voltlex_excel`).
 //! - Build and run, fluently: [`Bill`] (one tariff or several compared), [`Schedule`] (fleet
 //!   charging strategies), [`V2g`] (a V2G study with its Monte Carlo risk), [`Tco`] (the
-//!   life-cycle cost study: its scenarios, a fleet-size sweep, a goal seek).
+//!   life-cycle cost study: its scenarios, a fleet-size sweep, a goal seek), [`RiskShare`] (a
+//!   three-party V2G deal settled over a V2G study's Monte Carlo).
 //! - Results are plain data (public fields, the engine's own types) for further Rust code,
 //!   and each has `to_html()` (tables and SVG charts from [`voltlex_html`]) and an inherent
 //!   `evcxr_display()`: evcxr calls it when a cell's last expression is such a value and
@@ -13,7 +14,8 @@
 //!
 //! The builders reuse the CLI's request and scenario types ([`crate::request`],
 //! [`crate::scenario`], [`crate::v2g_scenario`], [`crate::tco_scenario`],
-//! [`crate::goal_seek`]): a notebook computes exactly what `voltlex` does.
+//! [`crate::goal_seek`], [`crate::risk_share`]): a notebook computes exactly what `voltlex`
+//! does.
 //!
 //! ```no_run
 //! use voltlex::prelude::*;
@@ -31,12 +33,14 @@
 
 mod bill;
 mod data;
+mod risk_share;
 mod schedule;
 mod tco;
 mod v2g;
 
 pub use bill::{Bill, BillResult, Bills};
 pub use data::{jepx, load_csv, rules, workbook, Load, Prices, Rules, Workbook};
+pub use risk_share::{RiskShare, RiskShareResult};
 pub use schedule::{Schedule, ScheduleResult};
 pub use tco::{DesignRow, GoalSeekResult, Sweep, Tco, TcoResult};
 pub use v2g::{V2g, V2gResult};
