@@ -11,3 +11,4 @@ pub mod sharing;
 pub mod site;
 pub mod tco;
 pub mod v2g;
+pub mod vpp;
