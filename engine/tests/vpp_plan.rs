@@ -234,3 +234,87 @@ fn a_site_whose_base_load_breaks_its_cap_is_named() {
     let error = plan(&portfolio).unwrap_err().to_string();
     assert!(error.starts_with("site S001:"), "{error}");
 }
+
+#[test]
+fn intraday_activation_and_early_departure() {
+    use voltlex_engine::vpp::intraday::{redispatch, Event};
+    let portfolio = portfolio(600, 6, 12);
+    let day = planned(&portfolio);
+    // Every bid activated in full: delivered as asked, nobody short, caps held.
+    let all: Vec<Event> = (0..day.bids.len())
+        .map(|bid| Event::Activation { bid, share: 1.0 })
+        .collect();
+    let after = redispatch(&portfolio, &day, &all).expect("re-dispatches");
+    for delivery in &after.deliveries {
+        assert!(
+            (delivery.delivered_kw - delivery.activated_kw).abs() < 1e-6,
+            "{delivery:?}"
+        );
+    }
+    for site in &after.sites {
+        assert!(site.short.is_empty(), "{}: {:?}", site.site, site.short);
+        let problem = &site.problem;
+        for t in 0..problem.slots() {
+            let load: f64 = problem.base_kw[t]
+                + problem
+                    .sessions
+                    .iter()
+                    .zip(&site.schedule.power_kw)
+                    .filter(|(s, _)| s.contains(t))
+                    .map(|(s, w)| w[t - s.first_slot])
+                    .sum::<f64>();
+            assert!(
+                load <= problem.import_cap_kw + 1e-6,
+                "{} slot {t}",
+                site.site
+            );
+        }
+    }
+    // A committed vehicle that leaves before its block: that block is delivered short by its
+    // share, and the vehicle leaves short of energy.
+    let (bid_index, vehicle, kw, arrival) = day
+        .sites
+        .iter()
+        .flat_map(|s| s.sessions.iter().zip(&s.problem.sessions))
+        .filter(|(_, session)| session.energy_kwh > 1.0)
+        .find_map(|(s, session)| {
+            s.commitments
+                .iter()
+                .find(|c| day.bids[c.bid].block.start > 20)
+                .map(|c| (c.bid, s.vehicle.clone(), c.kw, session.first_slot))
+        })
+        .expect("a commitment late in the night");
+    // It leaves as soon as it arrived.
+    let events = vec![
+        Event::Activation {
+            bid: bid_index,
+            share: 1.0,
+        },
+        Event::EarlyDeparture {
+            vehicle: vehicle.clone(),
+            slot: arrival,
+        },
+    ];
+    let after = redispatch(&portfolio, &day, &events).expect("re-dispatches");
+    let delivery = &after.deliveries[0];
+    assert!(
+        (delivery.activated_kw - delivery.delivered_kw - kw).abs() < 1e-6,
+        "{delivery:?}, the vehicle held {kw}"
+    );
+    assert!(after
+        .sites
+        .iter()
+        .any(|s| s.short.iter().any(|(v, _)| *v == vehicle)));
+    // Bad events are named.
+    let error = redispatch(
+        &portfolio,
+        &day,
+        &[Event::Activation {
+            bid: 999,
+            share: 1.0,
+        }],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("bid 999"), "{error}");
+}

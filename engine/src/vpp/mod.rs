@@ -5,9 +5,12 @@
 //! - [`portfolio`] — sites, vehicles, the day's stays, products;
 //! - [`plan`] — the day-ahead plan: site schedules (exact scheduler, in parallel), the
 //!   portfolio's offers per product and block, bids that meet the minimum bid size;
+//! - [`intraday`] — activations and early departures applied, disaggregated to sessions and
+//!   recharged;
 //! - [`generate`] — seeded synthetic portfolios (tests, the 10,000-vehicle benchmark).
 
 pub mod generate;
+pub mod intraday;
 pub mod plan;
 pub mod portfolio;
 
