@@ -7,12 +7,18 @@
 //!   portfolio's offers per product and block, bids that meet the minimum bid size;
 //! - [`intraday`] — activations and early departures applied, disaggregated to sessions and
 //!   recharged;
+//! - [`settle`] — delivered against committed per bid, money per product, site and vehicle,
+//!   the fleets' and the aggregator's shares;
+//! - [`cost`] — what taking part costs a vehicle a month, and how it falls with the
+//!   portfolio's size;
 //! - [`generate`] — seeded synthetic portfolios (tests, the 10,000-vehicle benchmark).
 
+pub mod cost;
 pub mod generate;
 pub mod intraday;
 pub mod plan;
 pub mod portfolio;
+pub mod settle;
 
 mod error;
 
