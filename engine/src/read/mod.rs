@@ -26,6 +26,7 @@ mod load;
 mod monthly;
 mod prices;
 mod text;
+mod trips;
 
 pub use error::{ReadError, SequenceProblem};
 pub use fleet::{chargers_csv, chargers_csv_from_reader, vehicles_csv, vehicles_csv_from_reader};
@@ -39,3 +40,4 @@ pub use monthly::{
     peak_history_csv_from_reader, power_factor_csv, power_factor_csv_from_reader,
 };
 pub use prices::{interval_prices_csv, interval_prices_csv_from_reader};
+pub use trips::{trips_csv, trips_csv_from_reader, Trip};

@@ -14,6 +14,7 @@
 //! - [`generate`] — seeded synthetic portfolios (tests, the 10,000-vehicle benchmark).
 
 pub mod cost;
+pub mod forecast;
 pub mod generate;
 pub mod intraday;
 pub mod plan;
