@@ -31,6 +31,8 @@ pub mod tco_report;
 pub mod tco_scenario;
 pub mod v2g_report;
 pub mod v2g_scenario;
+pub mod vpp;
+pub mod vpp_report;
 
 pub use voltlex_dsl as dsl;
 pub use voltlex_engine as engine;

@@ -70,6 +70,12 @@ enum Command {
     /// each party's expected net, VaR/CVaR and probability of loss against the status quo,
     /// cash by month as paid, and the free parameters that leave every party better off.
     RiskShare(RiskShareArgs),
+    /// VPP portfolio: `plan` the day ahead (forecasts with backtests, site schedules, bids per
+    /// product meeting minimum sizes, participation cost per vehicle) or `settle` the day's
+    /// activations and early departures (re-dispatch, delivery, money per product, site and
+    /// vehicle).
+    #[command(subcommand)]
+    Vpp(VppCommand),
     /// Total cost of ownership over the horizon: diesel today against electric vehicles
     /// charged uncontrolled, optimised, and optimised with V2B/V2G (with the file's PV,
     /// storage, subsidies and financing), year by year, with NPV, payback, IRR, ROI and CO2.
@@ -263,6 +269,52 @@ struct V2gArgs {
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+}
+
+#[derive(clap::Subcommand)]
+enum VppCommand {
+    /// The day-ahead plan of a portfolio file.
+    Plan(VppArgs),
+    /// The day's events re-dispatched and settled.
+    Settle(VppSettleArgs),
+}
+
+#[derive(clap::Args)]
+struct VppArgs {
+    /// The portfolio file (JSON; see docs/vpp.md).
+    #[arg(long)]
+    portfolio: PathBuf,
+    /// Probability the planned stays and base loads hold (overrides the file's).
+    #[arg(long)]
+    confidence: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: V2gFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Write each site's OCPP SetChargingProfile requests into DIR/SITE/.
+    #[arg(long)]
+    ocpp: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct VppSettleArgs {
+    /// The portfolio file (JSON; see docs/vpp.md).
+    #[arg(long)]
+    portfolio: PathBuf,
+    /// The day's events (JSON list), instead of the file's `events`.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: V2gFormat,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Write each site's re-dispatched OCPP SetChargingProfile requests into DIR/SITE/.
+    #[arg(long)]
+    ocpp: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -475,6 +527,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schedule(args) => schedule(&args),
         Command::V2g(args) => v2g(&args),
         Command::RiskShare(args) => risk_share(&args),
+        Command::Vpp(command) => vpp(&command),
         Command::Tco(args) => tco(&args),
         Command::GoalSeek(args) => goal_seek(&args),
         Command::Template {
@@ -811,6 +864,86 @@ fn v2g(args: &V2gArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn write_site_profiles(
+    dir: &std::path::Path,
+    sites: &[(
+        String,
+        &voltlex_engine::schedule::Problem,
+        &voltlex_engine::schedule::Schedule,
+    )],
+) -> anyhow::Result<()> {
+    let mut count = 0;
+    for (site, problem, schedule) in sites {
+        let profiles = voltlex_ocpp::charging_profiles(
+            problem,
+            schedule,
+            &voltlex_ocpp::OcppOptions::default(),
+        );
+        count += voltlex_ocpp::write_profiles(&dir.join(site), &profiles)?.len();
+    }
+    eprintln!(
+        "wrote {count} OCPP SetChargingProfile files to {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn vpp(command: &VppCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        VppCommand::Plan(args) => {
+            let planned = voltlex::vpp::plan_file(&args.portfolio, args.confidence)?;
+            let text = match args.format {
+                V2gFormat::Table => voltlex::vpp_report::plan_table(&planned.report),
+                V2gFormat::Json => serde_json::to_string_pretty(&planned.report)? + "\n",
+            };
+            match &args.output {
+                Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
+                None => out!("{text}"),
+            }
+            if let Some(dir) = &args.ocpp {
+                let sites: Vec<_> = planned
+                    .plan
+                    .sites
+                    .iter()
+                    .map(|s| (s.site.clone(), &s.problem, &s.schedule))
+                    .collect();
+                write_site_profiles(dir, &sites)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        VppCommand::Settle(args) => {
+            let events = match &args.events {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+                    Some(serde_json::from_str(&text).map_err(|e| {
+                        anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column())
+                    })?)
+                }
+                None => None,
+            };
+            let (report, after, _) = voltlex::vpp::settle_file(&args.portfolio, events)?;
+            let text = match args.format {
+                V2gFormat::Table => voltlex::vpp_report::settle_table(&report),
+                V2gFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+            };
+            match &args.output {
+                Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
+                None => out!("{text}"),
+            }
+            if let Some(dir) = &args.ocpp {
+                let sites: Vec<_> = after
+                    .sites
+                    .iter()
+                    .map(|s| (s.site.clone(), &s.problem, &s.schedule))
+                    .collect();
+                write_site_profiles(dir, &sites)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn risk_share(args: &RiskShareArgs) -> anyhow::Result<ExitCode> {

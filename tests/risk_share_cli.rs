@@ -4,6 +4,7 @@
 
 // Test code: a failed expectation should panic.
 #![allow(
+    dead_code, // the shared helpers in common/ this file does not use
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -48,12 +49,21 @@ fn example_deal_settles_and_conserves() {
         .map(|p| p["expected"].as_f64().unwrap())
         .sum();
     let system = outcome["system_expected"].as_f64().unwrap();
-    assert!((sum - system).abs() < 1e-6 * system.abs().max(1.0), "{sum} vs {system}");
+    assert!(
+        (sum - system).abs() < 1e-6 * system.abs().max(1.0),
+        "{sum} vs {system}"
+    );
     // The owner's status quo is the whole system; the others are not involved without V2G.
-    assert_eq!(outcome["parties"][0]["status_quo_expected"], outcome["system_expected"]);
+    assert_eq!(
+        outcome["parties"][0]["status_quo_expected"],
+        outcome["system_expected"]
+    );
     assert_eq!(outcome["parties"][2]["status_quo_expected"], 0.0);
     // The wear came from the carmaker's plugin.
-    assert!(report["wear_model"].as_str().unwrap().contains("oem-wear.wat"));
+    assert!(report["wear_model"]
+        .as_str()
+        .unwrap()
+        .contains("oem-wear.wat"));
     // The fairness view covers the grid of the deal's two free parameters.
     let fairness = &report["fairness"];
     assert_eq!(fairness["grid_points"], 13 * 9);

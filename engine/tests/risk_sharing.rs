@@ -1,6 +1,14 @@
 //! Risk-sharing settlement: conservation in every scenario and month (property test), the
 //! example deal settled by hand on two scenarios, and the fairness search against brute force.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use proptest::prelude::*;
 use voltlex_dsl::rules::RiskSharingRule;
 use voltlex_engine::sharing::fairness::{brute_force, lines_are_monotone};

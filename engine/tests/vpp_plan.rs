@@ -3,6 +3,15 @@
 //! (all activated at once, the vehicles still leave with their energy: re-solved exactly), and
 //! products take flexibility in stacking order.
 
+// Test code: a failed expectation should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_range_loop
+)]
+
 use voltlex_engine::schedule::check::check;
 use voltlex_engine::schedule::{optimal, Mode, Problem, Session};
 use voltlex_engine::vpp::generate::portfolio;

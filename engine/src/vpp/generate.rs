@@ -8,6 +8,14 @@ use rand_chacha::ChaCha8Rng;
 use super::portfolio::{Connection, Direction, PlannedStay, Portfolio, Product, Site, Vehicle};
 use crate::schedule::Charger;
 
+/// One of `choices`, uniformly.
+fn pick(rng: &mut ChaCha8Rng, choices: &[f64]) -> f64 {
+    choices
+        .get(rng.random_range(0..choices.len().max(1)))
+        .copied()
+        .unwrap_or(0.0)
+}
+
 /// The products of the synthetic portfolio, in stacking order: the capacity market's evening
 /// block, the tertiary balancing product up and down in 3-hour blocks (1 MW minimum bid), and a
 /// supplier's evening demand response (50 kW minimum). Slots are half-hours from 12:00.
@@ -84,7 +92,7 @@ pub fn portfolio(vehicles: usize, sites: usize, seed: u64) -> Portfolio {
     let mut chargers: Vec<Vec<Charger>> = vec![Vec::new(); sites_count];
     for index in 0..vehicles {
         let site = index % sites_count;
-        let battery = [40.0, 60.0, 75.0][rng.random_range(0..3)];
+        let battery = pick(&mut rng, &[40.0, 60.0, 75.0]);
         let v2g = rng.random_bool(0.25);
         let id = format!("V{index:05}");
         out_vehicles.push(Vehicle {
@@ -106,7 +114,7 @@ pub fn portfolio(vehicles: usize, sites: usize, seed: u64) -> Portfolio {
                 max_kw: if bidirectional {
                     10.0
                 } else {
-                    [6.0, 11.0, 20.0][rng.random_range(0..3)]
+                    pick(&mut rng, &[6.0, 11.0, 20.0])
                 },
                 efficiency: 0.92,
                 v2g: bidirectional,

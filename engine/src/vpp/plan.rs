@@ -19,6 +19,7 @@
 //!   floor even if every earlier commitment was activated;
 //! - down: the charger power its plan leaves free in each slot, and the battery room beyond
 //!   its need.
+//!
 //! The site scales its offers so that the recharging after an up block, and every slot of a
 //! down block, stay under its cap. Commitments are therefore deliverable whatever is
 //! activated (tested: `engine/tests/vpp_plan.rs` activates every commitment and re-solves).
@@ -232,8 +233,32 @@ impl Budget {
     }
 }
 
-/// A site while its flexibility is being sold.
-struct SiteState {
+/// One site while the portfolio's flexibility is sold: the unit of work of the plan.
+///
+/// The coordinator ([`plan`]) talks to each worker only in small messages, one round per
+/// product block: "what can you hold?" ([`SiteWorker::offer`], one number back) and "the
+/// portfolio bid it: commit" ([`SiteWorker::commit`]). Everything else — the site's schedule,
+/// its sessions' budgets — stays with the worker. So the same workers can live in other
+/// processes or machines of a distributed engine (one actor per site or per group of sites),
+/// with the coordinator's loop as the driver: see `docs/vpp.md`, "Beyond one machine".
+///
+/// ```
+/// use voltlex_engine::vpp::generate::portfolio;
+/// use voltlex_engine::vpp::plan::SiteWorker;
+/// let portfolio = portfolio(100, 2, 3);
+/// let mut worker = SiteWorker::new(&portfolio, &portfolio.sites[0])?;
+/// let product = &portfolio.products[1];
+/// let block = product.blocks()[4].clone();
+/// let kw = worker.offer(product.direction, &block, portfolio.slot_hours());
+/// worker.commit(0, product.direction, &block, portfolio.slot_hours());
+/// let site = worker.finish();
+/// let committed: f64 = site.sessions.iter().flat_map(|s| &s.commitments).map(|c| c.kw).sum();
+/// assert!((committed - kw).abs() < 1e-9);
+/// # Ok::<(), voltlex_engine::vpp::VppError>(())
+/// ```
+pub struct SiteWorker {
+    /// The offers of the last [`SiteWorker::offer`], per session.
+    pending: Vec<f64>,
     plan: SitePlan,
     budgets: Vec<Budget>,
     cap_kw: f64,
@@ -244,7 +269,59 @@ struct SiteState {
     latest_up_end: usize,
 }
 
-impl SiteState {
+impl SiteWorker {
+    /// Schedules the site's stays (see the module documentation) and gets ready to sell.
+    ///
+    /// # Errors
+    ///
+    /// As [`plan`].
+    pub fn new(portfolio: &Portfolio, site: &Site) -> Result<SiteWorker, VppError> {
+        let vehicles: Vec<&Vehicle> = portfolio.vehicles.iter().collect();
+        plan_site(portfolio, site, &vehicles)
+    }
+
+    /// What the site can hold for the whole block, kW (remembered for [`SiteWorker::commit`]).
+    pub fn offer(&mut self, direction: Direction, block: &Range<usize>, hours: f64) -> f64 {
+        self.pending = self.offers(direction, block, hours);
+        self.pending.iter().sum()
+    }
+
+    /// Commits the last offer as the site's part of bid `bid`.
+    pub fn commit(&mut self, bid: usize, direction: Direction, block: &Range<usize>, hours: f64) {
+        let pending = std::mem::take(&mut self.pending);
+        let total: f64 = pending.iter().sum();
+        if total <= 1e-9 {
+            return;
+        }
+        for ((budget, session), &kw) in self
+            .budgets
+            .iter_mut()
+            .zip(self.plan.sessions.iter_mut())
+            .zip(&pending)
+        {
+            if kw <= 1e-9 {
+                continue;
+            }
+            budget.commit(direction, block, kw, hours);
+            session.commitments.push(Commitment { bid, kw });
+        }
+        match direction {
+            Direction::Down => {
+                for t in block.clone() {
+                    if let Some(slot) = self.down_total.get_mut(t) {
+                        *slot += total;
+                    }
+                }
+            }
+            Direction::Up => self.latest_up_end = self.latest_up_end.max(block.end),
+        }
+    }
+
+    /// The site's plan with its commitments.
+    pub fn finish(self) -> SitePlan {
+        self.plan
+    }
+
     /// Per session kW the site offers for the block (scaled to its cap).
     fn offers(&self, direction: Direction, block: &Range<usize>, hours: f64) -> Vec<f64> {
         let mut offers: Vec<f64> = self
@@ -306,7 +383,7 @@ impl SiteState {
     }
 }
 
-impl SiteState {
+impl SiteWorker {
     /// Whether every session can recharge its `deficits` (battery-side kWh, in the budgets'
     /// order) from slot `from` on, within its spare power and the site's cap headroom.
     ///
@@ -359,7 +436,7 @@ fn plan_site(
     portfolio: &Portfolio,
     site: &Site,
     vehicles: &[&Vehicle],
-) -> Result<SiteState, VppError> {
+) -> Result<SiteWorker, VppError> {
     let slots = portfolio.slots;
     let hours = portfolio.slot_hours();
     let mut stays: Vec<_> = portfolio
@@ -495,7 +572,8 @@ fn plan_site(
         .iter()
         .map(|u| (u.vehicle.clone(), u.short_kwh))
         .collect();
-    Ok(SiteState {
+    Ok(SiteWorker {
+        pending: Vec::new(),
         plan: SitePlan {
             site: site.id.clone(),
             schedule: solution.schedule,
@@ -555,22 +633,22 @@ pub fn plan(portfolio: &Portfolio) -> Result<DayAheadPlan, VppError> {
         }
     }
     let hours = portfolio.slot_hours();
-    let vehicles: Vec<&Vehicle> = portfolio.vehicles.iter().collect();
-    let mut states: Vec<SiteState> = portfolio
+    let mut workers: Vec<SiteWorker> = portfolio
         .sites
         .par_iter()
-        .map(|site| plan_site(portfolio, site, &vehicles))
+        .map(|site| SiteWorker::new(portfolio, site))
         .collect::<Result<_, _>>()?;
 
     let mut bids = Vec::new();
     let mut below_minimum = Vec::new();
     for (product_index, product) in portfolio.products.iter().enumerate() {
         for block in product.blocks() {
-            let offers: Vec<Vec<f64>> = states
-                .par_iter()
-                .map(|state| state.offers(product.direction, &block, hours))
+            // One round: every site offers, the portfolio decides, the sites commit.
+            let offers: Vec<f64> = workers
+                .par_iter_mut()
+                .map(|worker| worker.offer(product.direction, &block, hours))
                 .collect();
-            let total: f64 = offers.iter().flatten().sum();
+            let total: f64 = offers.iter().sum();
             if total <= 1e-9 {
                 continue;
             }
@@ -584,49 +662,27 @@ pub fn plan(portfolio: &Portfolio) -> Result<DayAheadPlan, VppError> {
                 continue;
             }
             let bid_index = bids.len();
-            let mut sites = Vec::new();
-            for (site_index, (state, site_offers)) in states.iter_mut().zip(&offers).enumerate() {
-                let site_total: f64 = site_offers.iter().sum();
-                if site_total <= 1e-9 {
-                    continue;
-                }
-                sites.push((site_index, site_total));
-                for ((budget, session), &kw) in state
-                    .budgets
-                    .iter_mut()
-                    .zip(state.plan.sessions.iter_mut())
-                    .zip(site_offers)
-                {
-                    if kw <= 1e-9 {
-                        continue;
-                    }
-                    budget.commit(product.direction, &block, kw, hours);
-                    session.commitments.push(Commitment { bid: bid_index, kw });
-                }
-                match product.direction {
-                    Direction::Down => {
-                        for t in block.clone() {
-                            if let Some(slot) = state.down_total.get_mut(t) {
-                                *slot += site_total;
-                            }
-                        }
-                    }
-                    Direction::Up => state.latest_up_end = state.latest_up_end.max(block.end),
-                }
-            }
+            workers
+                .par_iter_mut()
+                .for_each(|worker| worker.commit(bid_index, product.direction, &block, hours));
             bids.push(Bid {
                 product: product_index,
                 product_name: product.name.clone(),
                 block: block.clone(),
                 kw: total,
-                sites,
+                sites: offers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, kw)| **kw > 1e-9)
+                    .map(|(index, kw)| (index, *kw))
+                    .collect(),
                 availability_revenue: total * product.price_per_kw_block,
             });
         }
     }
     let availability_revenue = bids.iter().map(|b| b.availability_revenue).sum();
     Ok(DayAheadPlan {
-        sites: states.into_iter().map(|s| s.plan).collect(),
+        sites: workers.into_iter().map(SiteWorker::finish).collect(),
         bids,
         below_minimum,
         availability_revenue,
