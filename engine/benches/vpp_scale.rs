@@ -65,7 +65,12 @@ fn measure(what: &str, vehicles: usize) -> (f64, u64, usize) {
     let line = stdout
         .lines()
         .find(|l| l.starts_with("RESULT "))
-        .unwrap_or_else(|| panic!("child {what} {vehicles} failed: {}", String::from_utf8_lossy(&output.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "child {what} {vehicles} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
     let fields: Vec<&str> = line.split_whitespace().collect();
     (
         fields[1].parse().unwrap(),
