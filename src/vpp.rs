@@ -25,6 +25,16 @@ use voltlex_engine::vpp::plan::{plan, DayAheadPlan};
 use voltlex_engine::vpp::settle::{settle, Settlement};
 use voltlex_engine::vpp::{generate, Connection, PlannedStay, Portfolio, Product, Site, Vehicle};
 
+/// `contract` in the portfolio file: a `contract aggregator` of a rule package.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractRef {
+    /// The rule package or file (relative to the portfolio file).
+    pub rules: PathBuf,
+    /// The contract's name.
+    pub name: String,
+}
+
 /// `synthetic` in the portfolio file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +79,13 @@ pub struct PortfolioFile {
     /// Base-load history: `site,timestamp,kw` (30-minute average kW).
     #[serde(default)]
     pub base_load: Option<PathBuf>,
+    /// Reservations booked for the day: `vehicle,site,arrival,departure,energy_kwh`; a booked
+    /// stay replaces the vehicle's forecast one and its energy is owed.
+    #[serde(default)]
+    pub bookings: Option<PathBuf>,
+    /// The aggregator contract whose `share fleet` splits the net (instead of `fleet_share`).
+    #[serde(default)]
+    pub contract: Option<ContractRef>,
     /// State of charge vehicles come back with (default 0.35).
     #[serde(default = "default_arrival_soc")]
     pub arrival_soc: f64,
@@ -179,6 +196,10 @@ pub struct PlanReport {
     pub sites: usize,
     /// Stays.
     pub stays: usize,
+    /// Of which booked.
+    pub booked: usize,
+    /// The fleets' share of the net.
+    pub fleet_share: f64,
     /// Confidence.
     pub confidence: f64,
     /// Forecast backtests (real data only).
@@ -464,6 +485,50 @@ fn portfolio_of(
             booked: false,
         });
     }
+    if let Some(bookings) = &file.bookings {
+        let bookings_path = folder.join(bookings);
+        for (index, row) in read_csv(&bookings_path)?.iter().enumerate() {
+            let vehicle: String = field(&bookings_path, index, row, "vehicle", "a vehicle id")?;
+            let Some(known) = vehicles.iter().find(|v| v.id == vehicle) else {
+                bail!(
+                    "{}:{}: column `vehicle`: {vehicle} is not in {}",
+                    bookings_path.display(),
+                    index + 2,
+                    vehicles_path.display()
+                );
+            };
+            let time = |name: &str| -> anyhow::Result<NaiveDateTime> {
+                let text: String = field(&bookings_path, index, row, name, "YYYY-MM-DD HH:MM")?;
+                NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M").map_err(|_| {
+                    anyhow!(
+                        "{}:{}: column `{name}`: expected YYYY-MM-DD HH:MM, found {text:?}",
+                        bookings_path.display(),
+                        index + 2
+                    )
+                })
+            };
+            let (arrival, departure) = (time("arrival")?, time("departure")?);
+            if departure <= arrival {
+                bail!(
+                    "{}:{}: departure {departure} is not after arrival {arrival}",
+                    bookings_path.display(),
+                    index + 2
+                );
+            }
+            let energy: f64 = field(&bookings_path, index, row, "energy_kwh", "kWh")?;
+            let arrival_kwh = known.battery_kwh * file.arrival_soc;
+            stays.retain(|s| s.vehicle != vehicle);
+            stays.push(PlannedStay {
+                vehicle,
+                site: field(&bookings_path, index, row, "site", "a site")?,
+                arrival_slot: slot_of(arrival, true),
+                departure_slot: slot_of(departure, false),
+                arrival_kwh,
+                energy_kwh: energy.min(known.battery_kwh - arrival_kwh).max(0.0),
+                booked: true,
+            });
+        }
+    }
     let backtests = if file.holdout_days > 0 {
         let usage_test = backtest_usage(&trips, file.holdout_days, file.confidence)
             .with_context(|| format!("{}: usage backtest", trips_path.display()))?;
@@ -532,6 +597,26 @@ pub fn plan_file(path: &Path, confidence: Option<f64>) -> anyhow::Result<Planned
         );
     }
     let (portfolio, backtests, name) = portfolio_of(path, &file)?;
+    if let Some(contract) = &file.contract {
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let compilation = crate::request::compile(&folder.join(&contract.rules))?;
+        let rule = compilation
+            .rules
+            .aggregator_contract(&contract.name)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: contract: no contract aggregator named {:?} in {}",
+                    path.display(),
+                    contract.name,
+                    contract.rules.display()
+                )
+            })?;
+        file.fleet_share = rule
+            .fleet_share
+            .to_string()
+            .parse()
+            .unwrap_or(file.fleet_share);
+    }
     let day = plan(&portfolio).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let slot_start = |slot: usize| portfolio.start + chrono::Duration::minutes(30 * slot as i64);
     let costs = file.costs.unwrap_or_default();
@@ -544,6 +629,8 @@ pub fn plan_file(path: &Path, confidence: Option<f64>) -> anyhow::Result<Planned
         vehicles,
         sites: portfolio.sites.len(),
         stays: portfolio.stays.len(),
+        booked: portfolio.stays.iter().filter(|s| s.booked).count(),
+        fleet_share: file.fleet_share,
         confidence: file.confidence,
         backtests,
         bids: day

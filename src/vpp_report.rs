@@ -18,13 +18,15 @@ pub fn plan_table(report: &PlanReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} — day-ahead plan from {}\n{} vehicles, {} sites, {} stays planned at {:.0} % confidence",
+        "{} — day-ahead plan from {}\n{} vehicles, {} sites, {} stays planned at {:.0} % confidence ({} booked); the fleets' share {:.0} %",
         report.name,
         report.start,
         report.vehicles,
         report.sites,
         report.stays,
-        report.confidence * 100.0
+        report.confidence * 100.0,
+        report.booked,
+        report.fleet_share * 100.0
     );
     if let Some(b) = &report.backtests {
         let _ = writeln!(

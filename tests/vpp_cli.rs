@@ -31,6 +31,11 @@ fn example_portfolio_is_planned_from_its_history() {
     let report = json(&["vpp", "plan", "--portfolio", PORTFOLIO]);
     assert_eq!(report["vehicles"], 200);
     assert_eq!(report["sites"], 8);
+    // Three reservations booked in advance replace their vans' forecast stays; the fleets'
+    // share comes from the aggregator contract "Example VPP" (share fleet 70%).
+    assert_eq!(report["booked"], 3);
+    assert_eq!(report["stays"], 200);
+    assert_eq!(report["fleet_share"], 0.7);
     let backtests = &report["backtests"];
     assert!(backtests["days"].as_u64().unwrap() >= 20);
     let coverage = backtests["usage_coverage"].as_f64().unwrap();
