@@ -2,6 +2,8 @@
 //! vehicles' own use first, each site's energy management next, then market products in
 //! stacking order (design and decisions: `docs/vpp.md`).
 //!
+//! - [`forecast`] — each vehicle's stay and each site's base load from history, as quantiles
+//!   at the plan's confidence, with backtests;
 //! - [`portfolio`] — sites, vehicles, the day's stays, products;
 //! - [`plan`] — the day-ahead plan: site schedules (exact scheduler, in parallel), the
 //!   portfolio's offers per product and block, bids that meet the minimum bid size;
