@@ -4,6 +4,10 @@
 //! `voltlex_excel::study`; this module turns one into a [`TcoStudy`] and the study's results
 //! into the other.
 //!
+//! The optional RiskSharing sheet names a `risk_sharing` deal and a V2G study: the deal is
+//! settled as `voltlex risk-share` does ([`crate::risk_share`]) and shown on the result's
+//! Risk sharing sheet.
+//!
 //! Paths in a workbook are relative to the workbook's folder. A pasted SiteLoad year and the
 //! Fleet sheet's overrides of catalogue figures are written to a scratch folder (removed
 //! afterwards) and the study points at them; the input workbook is never written.
@@ -13,10 +17,13 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
 use voltlex_engine::tco::catalogue::Catalogue;
-use voltlex_excel::input::{ExampleValues, StudyInput, TemplateOptions};
+use voltlex_excel::input::{
+    ExampleValues, RiskSharingExample, RiskSharingInput, StudyInput, TemplateOptions,
+};
 use voltlex_excel::study::{
-    ev_ready_checklist, v2g_interconnection_checklist, Checklist, DayProfile, GoalSeekRow,
-    GoalSeekSheet, HistogramBin, ReadinessFacts, ScenarioResult, ScheduleSheet, StudyResults,
+    ev_ready_checklist, v2g_interconnection_checklist, Checklist, DayProfile, FairestPoint,
+    FreeParameter, GoalSeekRow, GoalSeekSheet, HistogramBin, ReadinessFacts, RiskFairness,
+    RiskParty, RiskSharingSheet, RiskSystemYear, ScenarioResult, ScheduleSheet, StudyResults,
     V2gSheet, WhatIf,
 };
 
@@ -129,10 +136,32 @@ pub fn write_template(path: &Path, packages: &Path, example: bool) -> anyhow::Re
         if let Some(subsidies) = package("jp-subsidies") {
             values.subsidy_package = subsidies;
         }
+        values.risk_sharing = example_risk_sharing(packages, folder);
         values
     });
     voltlex_excel::input::write_template(path, &options, example_values.as_ref())?;
     Ok(())
+}
+
+/// The example's RiskSharing sheet: the deal of `<packages>/examples-risk-sharing` over the
+/// repository's `workbooks/examples/fleet/v2g-risk-share.json` (the repository being the
+/// packages' parent folder), both written relative to `workbook_folder` as the template's
+/// other paths; 200 price scenarios keep the study quick. `None` when either is not there.
+fn example_risk_sharing(packages: &Path, workbook_folder: &Path) -> Option<RiskSharingExample> {
+    const STUDY: &str = "workbooks/examples/fleet/v2g-risk-share.json";
+    let contract = packages.join("examples-risk-sharing");
+    let root = packages.parent().unwrap_or(Path::new(""));
+    let study = root.join(STUDY);
+    if !contract.is_dir() || !study.is_file() {
+        return None;
+    }
+    let deal = crate::risk_share::read_deal(&contract, None).ok()?;
+    Some(RiskSharingExample {
+        contract: relative_to(&contract, workbook_folder),
+        deal: Some(deal.name),
+        study: relative_to(&study, workbook_folder),
+        scenarios: Some(200),
+    })
 }
 
 /// A scratch folder for the files a workbook's study needs, removed when dropped.
@@ -433,7 +462,12 @@ pub fn run(
     let scratch = Scratch::new(keep)?;
     progress("reading the workbook");
     let (study, read) = study_of(input, &scratch)?;
-    let results = results(&study, &read, progress)?;
+    let risk_sharing = match &read.risk_sharing {
+        Some(sheet) => Some(risk_sharing(input, sheet, progress)?),
+        None => None,
+    };
+    let mut results = results(&study, &read, progress)?;
+    results.risk_sharing = risk_sharing;
     progress("writing the result workbook");
     voltlex_excel::study::write_study(&results, output)?;
     Ok(())
@@ -565,8 +599,143 @@ fn results(
         schedule,
         goal_seek,
         what_if,
+        risk_sharing: None,
         checklists,
     })
+}
+
+/// The RiskSharing sheet's deal settled over its V2G study ([`crate::risk_share::run`]), as
+/// the result's Risk sharing sheet. Paths are relative to the input workbook's folder; an
+/// error names the cell that gave the file.
+fn risk_sharing(
+    input: &Path,
+    sheet: &RiskSharingInput,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<RiskSharingSheet> {
+    let folder = input
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let contract = folder.join(&sheet.contract);
+    let study = folder.join(&sheet.study);
+    progress("risk sharing: reading the deal");
+    let deal = crate::risk_share::read_deal(&contract, sheet.deal.as_deref()).map_err(|e| {
+        anyhow!(
+            "{}: {} (contract rules {}): {e}",
+            input.display(),
+            sheet.contract_cell,
+            sheet.contract
+        )
+    })?;
+    let options = crate::risk_share::RiskShareOptions {
+        name: sheet.deal.clone(),
+        scenarios: sheet.scenarios,
+        seed: sheet.seed,
+        months: sheet.months,
+    };
+    let report = crate::risk_share::run(&deal, &study, &options, progress).map_err(|e| {
+        anyhow!(
+            "{}: {} (V2G study {}, settling {:?}): {e:#}",
+            input.display(),
+            sheet.study_cell,
+            sheet.study,
+            deal.name
+        )
+    })?;
+    Ok(risk_sharing_sheet(&report))
+}
+
+/// `YYYY-MM` of the month `offset` months after `first` (`YYYY-MM`).
+fn month_after(first: &str, offset: usize) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d")
+        .ok()
+        .zip(u32::try_from(offset).ok())
+        .and_then(|(date, offset)| date.checked_add_months(chrono::Months::new(offset)))
+        .map_or_else(|| format!("+{offset}"), |d| d.format("%Y-%m").to_string())
+}
+
+/// `voltlex risk-share`'s report as the Risk sharing sheet's plain data.
+fn risk_sharing_sheet(report: &crate::risk_share::RiskShareReport) -> RiskSharingSheet {
+    let outcome = &report.outcome;
+    let cur = &outcome.currency;
+    let months = outcome
+        .parties
+        .iter()
+        .map(|p| p.monthly_expected_paid.len())
+        .max()
+        .unwrap_or(0);
+    // As `voltlex risk-share`'s table: revenue shares, cover and upside shares are fractions.
+    let is_share = |name: &str| name.starts_with("revenue") || name == "cover" || name == "above";
+    let fairness = report.fairness.as_ref().map(|view| RiskFairness {
+        parameters: view
+            .parameters
+            .iter()
+            .zip(&view.grids)
+            .map(|(name, grid)| FreeParameter {
+                name: name.clone(),
+                share: is_share(name),
+                grid: grid.clone(),
+            })
+            .collect(),
+        parties: view.parties.clone(),
+        confidence: view.confidence,
+        limits: view.limits.clone(),
+        feasible: view.feasible.iter().map(|p| p.values.clone()).collect(),
+        evaluated: view.evaluated,
+        bisected: view.bisected,
+        best: view.best.as_ref().map(|best| FairestPoint {
+            values: best.values.clone(),
+            expected: best.expected.clone(),
+        }),
+    });
+    RiskSharingSheet {
+        deal: outcome.deal.clone(),
+        study: report.scenario.clone(),
+        currency: cur.clone(),
+        basis: format!(
+            "{} month(s) from {}, {} price scenarios ({}, seed {}); wear: {}",
+            outcome.months,
+            report.first_month,
+            outcome.scenarios,
+            report.price_model,
+            report.seed,
+            report.wear_model
+        ),
+        fleet: format!(
+            "{} enrolled vehicles, {:.1} kWh packs, battery replacement {} {cur}/kWh",
+            report.vehicles,
+            report.battery_kwh,
+            crate::v2g_report::money(report.replacement_cost_per_kwh)
+        ),
+        terms: report.terms.clone(),
+        system_per_year: RiskSystemYear {
+            margin: report.system_per_year.margin,
+            wear: report.system_per_year.wear,
+            net: report.system_per_year.net,
+            discharged_kwh: report.system_per_year.discharged_kwh,
+        },
+        confidence: outcome.confidence,
+        parties: outcome
+            .parties
+            .iter()
+            .map(|p| RiskParty {
+                party: p.party.clone(),
+                expected: p.expected,
+                status_quo_expected: p.status_quo_expected,
+                value_at_risk: p.value_at_risk,
+                status_quo_value_at_risk: p.status_quo_value_at_risk,
+                conditional_value_at_risk: p.conditional_value_at_risk,
+                probability_of_loss: p.probability_of_loss,
+                status_quo_probability_of_loss: p.status_quo_probability_of_loss,
+                monthly_paid: p.monthly_expected_paid.clone(),
+            })
+            .collect(),
+        conservation_error: outcome.conservation_error,
+        months: (0..months)
+            .map(|m| month_after(&report.first_month, m))
+            .collect(),
+        fairness,
+    }
 }
 
 /// Market-price scenarios behind the V2G sheet's risk figures.

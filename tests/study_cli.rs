@@ -120,6 +120,138 @@ fn the_example_study_runs_from_its_workbook_and_matches_voltlex_tco() {
         has(&numbers(&result, "Summary"), best),
         "NPV {best} on Summary"
     );
+
+    // The example's RiskSharing sheet: the repository's deal over its V2G study, settled as
+    // `voltlex risk-share` settles it with the sheet's 200 scenarios.
+    let root = common::root();
+    let deal = voltlex::risk_share::read_deal(
+        &root.join("tariff-rules/examples-risk-sharing"),
+        Some("Depot V2G three-party deal"),
+    )
+    .unwrap();
+    let options = voltlex::risk_share::RiskShareOptions {
+        name: Some(deal.name.clone()),
+        scenarios: Some(200),
+        ..Default::default()
+    };
+    let report = voltlex::risk_share::run(
+        &deal,
+        &root.join("workbooks/examples/fleet/v2g-risk-share.json"),
+        &options,
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut book: Xlsx<_> = open_workbook(&result).unwrap();
+    let range = book
+        .worksheet_range("Risk sharing")
+        .expect("a Risk sharing sheet");
+    let row_starting = |first: &str| {
+        range
+            .rows()
+            .find(|row| matches!(row.first(), Some(Data::String(s)) if s == first))
+            .unwrap_or_else(|| panic!("no row {first:?}"))
+            .to_vec()
+    };
+    let float = |cell: &Data| match cell {
+        Data::Float(x) => *x,
+        other => panic!("expected a number, found {other:?}"),
+    };
+    assert_eq!(report.outcome.parties.len(), 4);
+    for party in &report.outcome.parties {
+        let row = row_starting(&party.party);
+        let found: Vec<f64> = row[1..8].iter().map(float).collect();
+        let expected = [
+            party.expected,
+            party.status_quo_expected,
+            party.value_at_risk,
+            party.status_quo_value_at_risk,
+            party.conditional_value_at_risk,
+            party.probability_of_loss,
+            party.status_quo_probability_of_loss,
+        ];
+        for (found, expected) in found.iter().zip(expected) {
+            assert!(
+                (found - expected).abs() <= 1e-6 * expected.abs().max(1.0),
+                "{}: {found:?} vs {expected:?}",
+                party.party
+            );
+        }
+    }
+    // The cash table's total row adds each party's months as paid.
+    let total = row_starting("Total");
+    for (cell, party) in total[1..].iter().zip(&report.outcome.parties) {
+        let paid: f64 = party.monthly_expected_paid.iter().sum();
+        assert!((float(cell) - paid).abs() < 1e-6, "{}", party.party);
+    }
+    assert!(
+        range
+            .cells()
+            .any(|(_, _, cell)| matches!(cell, Data::String(s) if s == "✓")),
+        "the fairness grid"
+    );
+}
+
+#[test]
+fn a_bad_risk_sharing_cell_or_file_is_named_at_its_cell() {
+    let dir = tempdir("study-risk-sharing");
+    let root = common::root();
+    let v2g_study = root.join("workbooks/examples/fleet/v2g-risk-share.json");
+    let write = |name: &str, contract: &str, study: &str, scenarios: &str| {
+        let mut book = example_workbook(&dir);
+        let sheet = book.worksheet_from_name("RiskSharing").unwrap();
+        sheet.write_string(3, 1, contract).unwrap();
+        sheet.write_string(5, 1, study).unwrap();
+        sheet.write_string(6, 1, scenarios).unwrap();
+        let input = dir.join(name);
+        book.save(&input).unwrap();
+        input
+    };
+    let contract = root.join("tariff-rules/examples-risk-sharing");
+    let study = |input: &std::path::Path| {
+        let result = dir.join("result.xlsx");
+        let output = voltlex(&[
+            "study",
+            input.to_str().unwrap(),
+            "-o",
+            result.to_str().unwrap(),
+        ]);
+        assert!(!output.status.success());
+        assert!(!result.exists(), "nothing written");
+        stderr(&output)
+    };
+    // A cell that is not what it should be: the workbook's own Sheet!Cell message.
+    let (contract, v2g_study) = (contract.to_str().unwrap(), v2g_study.to_str().unwrap());
+    let message = study(&write("bad-cell.xlsx", contract, v2g_study, "lots"));
+    assert!(
+        message.contains(
+            "RiskSharing!B7: price scenarios must be a whole number of scenarios, found \"lots\""
+        ),
+        "{message}"
+    );
+    // A contract that is not there: the error names the cell that gave it.
+    let message = study(&write(
+        "no-contract.xlsx",
+        "no-such-deal.vlx",
+        v2g_study,
+        "50",
+    ));
+    assert!(
+        message.contains("RiskSharing!B4 (contract rules no-such-deal.vlx): cannot read"),
+        "{message}"
+    );
+    // A V2G study that is not there: named at its own cell, with the deal it was to settle.
+    let message = study(&write(
+        "no-study.xlsx",
+        contract,
+        "no-such-study.json",
+        "50",
+    ));
+    assert!(
+        message.contains(
+            "RiskSharing!B6 (V2G study no-such-study.json, settling \"Depot V2G three-party deal\")"
+        ),
+        "{message}"
+    );
 }
 
 /// Every sheet's cells as text, sheet by sheet.

@@ -475,7 +475,7 @@ fn every_broken_workbook_gives_its_sheet_cell_message() {
     let finance_unknown = format!(
         "Finance!A17: unknown input \"Inflation\"; this sheet's inputs are {inputs_of_finance}"
     );
-    let sheets = "Quick, Scenario, SiteLoad, Fleet, Trips, Chargers, Finance, Subsidies, Markets, MarketPrices, Goal, Lists";
+    let sheets = "Quick, Scenario, SiteLoad, Fleet, Trips, Chargers, Finance, Subsidies, Markets, MarketPrices, Goal, RiskSharing, Lists";
     let unknown_notes =
         format!("Notes!A1: unknown sheet; the input workbook has the sheets {sheets}");
     let unknown_goals =
@@ -580,6 +580,20 @@ fn every_broken_workbook_gives_its_sheet_cell_message() {
             vec!["Trips!C4: distance per day must be a number of km, found TRUE"]),
         ("a value without an input name", |b| set(b, "Goal", "B16", 4),
             vec!["Goal!B16: a value without an input name in column A, found 4"]),
+        ("risk sharing without a V2G study", |b| set(b, "RiskSharing", "B4", "deal.vlx"),
+            vec!["RiskSharing!B6: V2G study file is required with contract rules: a scenario JSON with v2g and v2g.risk sections"]),
+        ("risk sharing scenarios as text", |b| {
+            set(b, "RiskSharing", "B4", "deal.vlx");
+            set(b, "RiskSharing", "B6", "study.json");
+            set(b, "RiskSharing", "B7", "many");
+        }, vec!["RiskSharing!B7: price scenarios must be a whole number of scenarios, found \"many\""]),
+        ("risk sharing over 120 months", |b| {
+            set(b, "RiskSharing", "B4", "deal.vlx");
+            set(b, "RiskSharing", "B6", "study.json");
+            set(b, "RiskSharing", "B9", 240);
+        }, vec!["RiskSharing!B9: contract months must be at most 120, found 240"]),
+        ("risk sharing months without a contract", |b| set(b, "RiskSharing", "B9", 24),
+            vec!["RiskSharing!B9: contract months is given without contract rules (RiskSharing › Contract rules); fill the contract or clear this cell"]),
     ];
     assert!(corpus.len() >= 20);
     for (name, defect, expected) in corpus {
@@ -711,6 +725,99 @@ fn percent_formatted_cells_read_as_the_percentage_they_show() {
 }
 
 #[test]
+fn the_risk_sharing_sheet_reads_with_its_cells_and_is_optional() {
+    // Empty: no risk sharing.
+    assert_eq!(read(example()).unwrap().risk_sharing, None);
+    // The example copy with the repository's deal.
+    let mut values = ExampleValues::kei_vans();
+    values.risk_sharing = Some(voltlex_excel::input::RiskSharingExample {
+        contract: "../../tariff-rules/examples-risk-sharing".into(),
+        deal: Some("Depot V2G three-party deal".into()),
+        study: "fleet/v2g-risk-share.json".into(),
+        scenarios: Some(200),
+    });
+    let mut book = template_workbook(&options(), Some(&values)).unwrap();
+    set(&mut book, "RiskSharing", "B8", "7");
+    set(&mut book, "RiskSharing", "B9", 18);
+    let bytes = book.save_to_buffer().unwrap();
+    let risk = read_input_bytes(&bytes).unwrap().risk_sharing.unwrap();
+    assert_eq!(
+        risk,
+        voltlex_excel::input::RiskSharingInput {
+            contract: "../../tariff-rules/examples-risk-sharing".into(),
+            contract_cell: "RiskSharing!B4".into(),
+            deal: Some("Depot V2G three-party deal".into()),
+            study: "fleet/v2g-risk-share.json".into(),
+            study_cell: "RiskSharing!B6".into(),
+            scenarios: Some(200),
+            seed: Some(7),
+            months: Some(18),
+        }
+    );
+
+    // A workbook written before the sheet existed (the sheet taken out of the file) reads
+    // as before, without risk sharing.
+    let older = without_sheet(&bytes, "RiskSharing");
+    let input = read_input_bytes(&older).unwrap();
+    assert_eq!(input.risk_sharing, None);
+    assert_eq!(input.study, read(example()).unwrap().study);
+}
+
+/// The workbook `bytes` with the sheet `name` removed from its parts and its sheet list.
+fn without_sheet(bytes: &[u8], name: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut text = |part: &str| {
+        let mut file = archive.by_name(part).unwrap();
+        let mut s = String::new();
+        file.read_to_string(&mut s).unwrap();
+        s
+    };
+    let workbook = text("xl/workbook.xml");
+    let rels = text("xl/_rels/workbook.xml.rels");
+    let start = workbook.find(&format!("<sheet name=\"{name}\"")).unwrap();
+    let end = start + workbook[start..].find("/>").unwrap() + 2;
+    let entry = &workbook[start..end];
+    let id = entry
+        .split("r:id=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let target = rels
+        .split("<Relationship ")
+        .find(|r| r.contains(&format!("Id=\"{id}\"")))
+        .unwrap()
+        .split("Target=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let removed = format!("xl/{target}");
+    let workbook = workbook.replace(entry, "");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).unwrap();
+        let part = file.name().unwrap().to_string();
+        if part == removed {
+            continue;
+        }
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).unwrap();
+        if part == "xl/workbook.xml" {
+            content = workbook.clone().into_bytes();
+        }
+        out.start_file(part, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&content).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
 fn pasted_market_prices_stand_for_the_spot_file() {
     let mut book = blank();
     set(&mut book, "Markets", "B4", "yes");
@@ -794,7 +901,7 @@ fn the_template_has_drop_downs_frozen_headers_and_a_hidden_lists_sheet() {
     };
     let workbook = text("xl/workbook.xml");
     assert!(
-        workbook.contains(r#"name="Lists" sheetId="12" state="hidden""#),
+        workbook.contains(r#"name="Lists" sheetId="13" state="hidden""#),
         "{workbook}"
     );
     // Fleet (sheet 4): the model drop-down from the Lists sheet, chemistries inline, frozen.

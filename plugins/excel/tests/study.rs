@@ -27,7 +27,8 @@ use voltlex_engine::month::YearMonth;
 use voltlex_engine::tco::model::YearCosts;
 use voltlex_excel::study::{
     ev_ready_checklist, study_workbook, v2g_interconnection_checklist, write_study, DayProfile,
-    GoalSeekRow, GoalSeekSheet, HistogramBin, ReadinessFacts, ScenarioResult, ScheduleSheet,
+    FairestPoint, FreeParameter, GoalSeekRow, GoalSeekSheet, HistogramBin, ReadinessFacts,
+    RiskFairness, RiskParty, RiskSharingSheet, RiskSystemYear, ScenarioResult, ScheduleSheet,
     StudyResults, V2gSheet, WhatIf,
 };
 use voltlex_excel::ExcelError;
@@ -260,6 +261,7 @@ fn results() -> StudyResults {
             binding: "payback (slack 1.8 years)".into(),
             closest: None,
         }),
+        risk_sharing: None,
         what_if: Some(WhatIf {
             row_name: "EV count".into(),
             rows: vec!["4".into(), "8".into()],
@@ -706,6 +708,250 @@ fn optional_sheets_are_left_out_and_bad_paths_refused() {
         "{error}"
     );
     assert!(!dir.join("ragged.xlsx").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A three-party deal with two free parameters (a 3 × 2 grid, three points feasible).
+fn risk_sharing() -> RiskSharingSheet {
+    let party = |name: &str, expected: f64, paid: [f64; 4]| RiskParty {
+        party: name.into(),
+        expected,
+        status_quo_expected: if name == "fleet" { 400_000.0 } else { 0.0 },
+        value_at_risk: -expected / 2.0,
+        status_quo_value_at_risk: 0.0,
+        conditional_value_at_risk: -expected / 3.0,
+        probability_of_loss: 0.125,
+        status_quo_probability_of_loss: 0.0,
+        monthly_paid: paid.to_vec(),
+    };
+    RiskSharingSheet {
+        deal: "Depot deal".into(),
+        study: "Depot V2G".into(),
+        currency: "JPY".into(),
+        basis: "3 month(s) from 2024-07, 8 price scenarios (seed 1)".into(),
+        fleet: "4 enrolled vehicles".into(),
+        terms: vec![
+            "revenue fleet 60%, aggregator 40% (owner: fleet)".into(),
+            "fee 1.5 JPY/kWh discharged — from fleet to oem (sharing.vlx:18)".into(),
+        ],
+        system_per_year: RiskSystemYear {
+            margin: 500_000.0,
+            wear: 100_000.0,
+            net: 400_000.0,
+            discharged_kwh: 15_000.0,
+        },
+        confidence: 0.95,
+        parties: vec![
+            party(
+                "fleet",
+                250_000.5,
+                [10_000.0, 20_000.0, -5_000.25, 225_000.75],
+            ),
+            party("aggregator", 140_000.0, [0.0, 0.0, 70_000.0, 70_000.0]),
+            party("oem", 9_999.5, [0.0, 0.0, 4_999.75, 4_999.75]),
+        ],
+        conservation_error: 1e-11,
+        months: vec![
+            "2024-07".into(),
+            "2024-08".into(),
+            "2024-09".into(),
+            "2024-10".into(),
+        ],
+        fairness: Some(RiskFairness {
+            parameters: vec![
+                FreeParameter {
+                    name: "revenue fleet".into(),
+                    share: true,
+                    grid: vec![0.4, 0.5, 0.6],
+                },
+                FreeParameter {
+                    name: "floor".into(),
+                    share: false,
+                    grid: vec![0.0, 500.0],
+                },
+            ],
+            parties: vec!["fleet".into(), "aggregator".into(), "oem".into()],
+            confidence: 0.95,
+            limits: vec![Some(100_000.0), None, None],
+            feasible: vec![vec![0.5, 0.0], vec![0.5, 500.0], vec![0.6, 500.0]],
+            evaluated: 5,
+            bisected: true,
+            best: Some(FairestPoint {
+                values: vec![0.5, 500.0],
+                expected: vec![200_000.0, 190_000.0, 9_999.5],
+            }),
+        }),
+    }
+}
+
+#[test]
+fn the_risk_sharing_sheet_shows_terms_parties_cash_and_the_fairness_grid() {
+    let results = StudyResults {
+        currency: "JPY".into(),
+        risk_sharing: Some(risk_sharing()),
+        ..Default::default()
+    };
+    let dir = scratch("risk-sharing");
+    let path = dir.join("risk.xlsx");
+    write_study(&results, &path).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Summary",
+            "TCO",
+            "Energy profile",
+            "Bills",
+            "Risk sharing",
+            "Checklists"
+        ]
+    );
+    let range = book.worksheet_range("Risk sharing").unwrap();
+    let sheet = risk_sharing();
+    // The terms, one per row.
+    let terms = row_of(&range, "The deal's terms");
+    for (offset, term) in (1..).zip(&sheet.terms) {
+        assert_eq!(text(range.get_value((terms + offset, 0))), *term);
+    }
+    close(
+        float(range.get_value((row_of(&range, "Net: what there is to share"), 1))),
+        400_000.0,
+        "system net",
+    );
+    // Party rows: the eight columns.
+    let header = row_of(&range, "Party");
+    let titles: Vec<String> = (0..8).map(|c| text(range.get_value((header, c)))).collect();
+    assert_eq!(
+        titles,
+        [
+            "Party",
+            "Expected",
+            "Status quo",
+            "VaR 95 %",
+            "VaR status quo",
+            "CVaR 95 %",
+            "P(loss)",
+            "P(loss) status quo"
+        ]
+    );
+    for party in &sheet.parties {
+        let row = row_of(&range, &party.party);
+        let found: Vec<f64> = (1..8).map(|c| float(range.get_value((row, c)))).collect();
+        assert_eq!(
+            found,
+            [
+                party.expected,
+                party.status_quo_expected,
+                party.value_at_risk,
+                party.status_quo_value_at_risk,
+                party.conditional_value_at_risk,
+                party.probability_of_loss,
+                party.status_quo_probability_of_loss
+            ],
+            "{}",
+            party.party
+        );
+    }
+    // Cash by month: one row per month, one column per party, a total row of formulas.
+    let month = row_of(&range, "Month");
+    for (index, label) in sheet.months.iter().enumerate() {
+        let row = month + 1 + index as u32;
+        assert_eq!(text(range.get_value((row, 0))), *label);
+        for (col, party) in (1u32..).zip(&sheet.parties) {
+            assert_eq!(
+                float(range.get_value((row, col))),
+                party.monthly_paid[index]
+            );
+        }
+    }
+    let total = month + 1 + sheet.months.len() as u32;
+    assert_eq!(text(range.get_value((total, 0))), "Total");
+    let formulas = book.worksheet_formula("Risk sharing").unwrap();
+    for (col, party) in (1u32..).zip(&sheet.parties) {
+        close(
+            float(range.get_value((total, col))),
+            party.monthly_paid.iter().sum(),
+            "cash total",
+        );
+        let formula = formulas.get_value((total, col)).unwrap();
+        let column = char::from(b'A' + col as u8);
+        assert_eq!(
+            formula,
+            &format!("SUM({column}{}:{column}{})", month + 2, total)
+        );
+    }
+    // Fairness: ranges, the fairest point, the grid with ✓ where every party gains.
+    let ranges = row_of(&range, "Free parameter");
+    assert_eq!(
+        (
+            float(range.get_value((ranges + 1, 1))),
+            float(range.get_value((ranges + 1, 2)))
+        ),
+        (0.5, 0.6)
+    );
+    assert_eq!(
+        (
+            float(range.get_value((ranges + 2, 1))),
+            float(range.get_value((ranges + 2, 2)))
+        ),
+        (0.0, 500.0)
+    );
+    let grid = row_of(&range, "revenue fleet \\ floor");
+    assert_eq!(float(range.get_value((grid, 2))), 500.0);
+    let marks: Vec<Vec<bool>> = (1..=3)
+        .map(|r| {
+            (1..=2)
+                .map(
+                    |c| matches!(range.get_value((grid + r, c)), Some(Data::String(s)) if s == "✓"),
+                )
+                .collect()
+        })
+        .collect();
+    assert_eq!(marks, [[false, false], [true, true], [false, true]]);
+    // The ✓ cells are filled by a conditional format over the grid; percent and money formats.
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name("xl/worksheets/sheet5.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let first = grid + 2;
+    assert!(
+        xml.contains(&format!(
+            r#"<conditionalFormatting sqref="B{first}:C{}">"#,
+            first + 2
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("&quot;✓&quot;") || xml.contains("\"✓\""),
+        "{xml}"
+    );
+    let mut styles = String::new();
+    archive
+        .by_name("xl/styles.xml")
+        .unwrap()
+        .read_to_string(&mut styles)
+        .unwrap();
+    assert!(styles.contains(r#"formatCode="0.0%""#) && styles.contains(r##"formatCode="#,##0""##));
+    // LibreOffice prints the sheet and, recalculating, gets the same cash totals.
+    if !soffice_installed() {
+        std::fs::remove_dir_all(&dir).unwrap();
+        return;
+    }
+    let pdf = libreoffice_convert(&dir, &path, "pdf");
+    assert!(std::fs::read(pdf).unwrap().starts_with(b"%PDF"));
+    let recalculated = libreoffice_convert(&dir, &path, "xlsx");
+    let mut again: Xlsx<_> = open_workbook(&recalculated).unwrap();
+    let range = again.worksheet_range("Risk sharing").unwrap();
+    for (col, party) in (1u32..).zip(&sheet.parties) {
+        close(
+            float(range.get_value((total, col))),
+            party.monthly_paid.iter().sum(),
+            "recalculated cash total",
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -618,6 +618,33 @@ pub(crate) const GOAL: Sheet = Sheet {
     ],
 };
 
+/// The optional risk-sharing sheet's name.
+pub(crate) const RISK_SHARING_NAME: &str = "RiskSharing";
+
+/// Risk sharing: a three-party V2G deal settled over a V2G study's Monte Carlo
+/// (`voltlex risk-share`). Optional: a workbook without the sheet, or with an empty Contract
+/// rules row, has no risk sharing.
+pub(crate) const RISK_SHARING: Sheet = Sheet {
+    name: RISK_SHARING_NAME,
+    title: "Risk sharing: a V2G deal between the fleet, the aggregator, the carmaker and an insurer (optional)",
+    intro: "Optional. A risk_sharing deal (.vlx rules) settled over a V2G study's price scenarios, as voltlex risk-share does. Empty Contract rules: no risk sharing. Paths are relative to the workbook's folder.",
+    shape: Shape::KeyValue,
+    fields: &[
+        field("x.risk.contract", "Contract rules", "", "contract rules", Kind::Text,
+            "A .vlx file or a rule package folder with the risk_sharing block, e.g. tariff-rules/examples-risk-sharing."),
+        field("x.risk.deal", "Deal name", "", "deal name", Kind::Text,
+            "The risk_sharing block's name, when the rules hold more than one (empty: the only one)."),
+        field("x.risk.study", "V2G study file", "", "V2G study file", Kind::Text,
+            "Required with contract rules: a scenario JSON with v2g and v2g.risk sections (voltlex v2g's file), e.g. workbooks/examples/fleet/v2g-risk-share.json."),
+        field("x.risk.scenarios", "Scenarios", "count", "price scenarios", whole("scenarios", 1.0, 100_000.0),
+            "Price scenarios (empty: the study's v2g.risk_sharing.scenarios, else 500). Fewer run faster."),
+        field("x.risk.seed", "Seed", "", "seed", whole("", 0.0, 999_999_999_999_999.0),
+            "Same seed, same numbers (empty: the study's v2g.risk.seed)."),
+        field("x.risk.months", "Months", "months", "contract months", whole("months", 1.0, 120.0),
+            "Months of the contract horizon from the study's month (empty: the study's v2g.risk_sharing.months, else 12)."),
+    ],
+};
+
 /// The pasted site load.
 pub(crate) const SITE_LOAD_SHEET: Sheet = Sheet {
     name: SITE_LOAD,
@@ -659,7 +686,11 @@ pub(crate) const SHEETS: &[Sheet] = &[
     MARKETS,
     MARKET_PRICES_SHEET,
     GOAL,
+    RISK_SHARING,
 ];
+
+/// Sheets a workbook may leave out (a workbook written before they existed still reads).
+pub(crate) const OPTIONAL_SHEETS: &[&str] = &[RISK_SHARING_NAME];
 
 /// Column of a key/value sheet's value.
 pub(crate) const VALUE_COLUMN: u16 = 1;

@@ -5,8 +5,10 @@
 //!
 //! Sheets: **Quick** (nine inputs with their defaults beside them — a first answer),
 //! **Scenario**, **SiteLoad**, **Fleet**, **Trips**, **Chargers**, **Finance**, **Subsidies**,
-//! **Markets** (V2G terms and the site assets PV and storage), **Goal**, and a hidden **Lists**
-//! sheet with the drop-down lists (and each tariff's rules package).
+//! **Markets** (V2G terms and the site assets PV and storage), **Goal**, the optional
+//! **RiskSharing** (a V2G deal settled over a V2G study, read into
+//! [`StudyInput::risk_sharing`]), and a hidden **Lists** sheet with the drop-down lists (and
+//! each tariff's rules package).
 //!
 //! ```
 //! use voltlex_excel::input::{read_input_bytes, template_workbook, TemplateOptions};
@@ -88,6 +90,70 @@ pub struct ExampleValues {
     pub power_factor: Option<String>,
     /// Scenario › Index files (`name=file; name=file`), if any.
     pub indices: Option<String>,
+    /// The RiskSharing sheet, if the example should fill it (its paths, like the site's
+    /// files, depend on where the example is saved).
+    pub risk_sharing: Option<RiskSharingExample>,
+}
+
+/// What the example copy writes on the RiskSharing sheet: paths as the workbook shows them
+/// (relative to its folder).
+///
+/// ```
+/// let example = voltlex_excel::input::RiskSharingExample {
+///     contract: "../../tariff-rules/examples-risk-sharing".into(),
+///     deal: Some("Depot V2G three-party deal".into()),
+///     study: "fleet/v2g-risk-share.json".into(),
+///     scenarios: Some(200),
+/// };
+/// assert_eq!(example.scenarios, Some(200));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskSharingExample {
+    /// RiskSharing › Contract rules.
+    pub contract: String,
+    /// RiskSharing › Deal name.
+    pub deal: Option<String>,
+    /// RiskSharing › V2G study file.
+    pub study: String,
+    /// RiskSharing › Scenarios.
+    pub scenarios: Option<u32>,
+}
+
+/// The RiskSharing sheet, read: which deal to settle over which V2G study, with the cells
+/// that gave each file (for messages about them). Paths are as written (relative to the
+/// workbook's folder, by the template's convention).
+///
+/// ```
+/// let risk = voltlex_excel::input::RiskSharingInput {
+///     contract: "tariff-rules/examples-risk-sharing".into(),
+///     contract_cell: "RiskSharing!B4".into(),
+///     deal: None,
+///     study: "workbooks/examples/fleet/v2g-risk-share.json".into(),
+///     study_cell: "RiskSharing!B6".into(),
+///     scenarios: Some(200),
+///     seed: None,
+///     months: None,
+/// };
+/// assert_eq!(risk.contract_cell, "RiskSharing!B4");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskSharingInput {
+    /// Contract rules: a `.vlx` file or a rule package folder with the `risk_sharing` block.
+    pub contract: String,
+    /// Where the contract was given (`RiskSharing!B4`).
+    pub contract_cell: String,
+    /// The deal's name, when the rules hold several.
+    pub deal: Option<String>,
+    /// The V2G study (scenario JSON with `v2g` and `v2g.risk`).
+    pub study: String,
+    /// Where the study was given (`RiskSharing!B6`).
+    pub study_cell: String,
+    /// Price scenarios (overrides the study's `v2g.risk_sharing.scenarios`).
+    pub scenarios: Option<usize>,
+    /// Seed (overrides the study's `v2g.risk.seed`).
+    pub seed: Option<u64>,
+    /// Months of the contract horizon (overrides the study's `v2g.risk_sharing.months`).
+    pub months: Option<usize>,
 }
 
 impl ExampleValues {
@@ -106,6 +172,7 @@ impl ExampleValues {
             history: None,
             power_factor: None,
             indices: None,
+            risk_sharing: None,
         }
     }
 }
@@ -119,6 +186,7 @@ impl ExampleValues {
 ///     market_prices: None,
 ///     defaults_used: vec![],
 ///     catalogue_overlay: None,
+///     risk_sharing: None,
 /// };
 /// assert_eq!(input.study["fleet"]["size"], 20);
 /// ```
@@ -143,6 +211,9 @@ pub struct StudyInput {
     /// catalogue's entry with the workbook's figures, under the same name. The CLI writes it
     /// beside the study and sets the study's `catalogue` key to it. `None` when no override.
     pub catalogue_overlay: Option<String>,
+    /// The RiskSharing sheet's deal and V2G study, when it names contract rules (the sheet
+    /// is optional; empty Contract rules: `None`).
+    pub risk_sharing: Option<RiskSharingInput>,
 }
 
 /// One problem of the workbook, at its cell.

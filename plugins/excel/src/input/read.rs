@@ -12,11 +12,11 @@ use voltlex_engine::tco::catalogue::Catalogue;
 use super::cells::{self, format_number, is_blank, shown};
 use super::layout::{
     cell_name, Field, Kind, ListColumn, Shape, Sheet, CHARGERS, DEFAULT_COLUMN, FINANCE, FIRST_ROW,
-    FLEET, GOAL, HEADER_ROW, LISTS, MARKETS, MARKET_PRICES, QUICK, SCENARIO, SHEETS, SUBSIDIES,
-    TRIPS, VALUE_COLUMN,
+    FLEET, GOAL, HEADER_ROW, LISTS, MARKETS, MARKET_PRICES, OPTIONAL_SHEETS, QUICK, RISK_SHARING,
+    SCENARIO, SHEETS, SUBSIDIES, TRIPS, VALUE_COLUMN,
 };
 use super::percent::PercentCells;
-use super::{CellError, InputErrors, StudyInput};
+use super::{CellError, InputErrors, RiskSharingInput, StudyInput};
 
 /// At most this many errors are listed for the SiteLoad sheet (a pasted year with a wrong
 /// column would otherwise give 17,520 lines); the rest are counted.
@@ -105,7 +105,7 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
                 }
                 Err(e) => reader.error(name, 0, 0, format!("cannot read the sheet: {e}")),
             }
-        } else {
+        } else if !OPTIONAL_SHEETS.contains(name) {
             reader.error(
                 name,
                 0,
@@ -145,16 +145,22 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
     let mut study = Map::new();
     let mut defaults_used = Vec::new();
     let mut overlay = None;
+    let sheets = Sheets {
+        key_values: &key_values,
+        tables: &tables,
+        prices_pasted: market_prices.is_some(),
+    };
     // The study is assembled only when every sheet is there: cross-sheet checks would only
     // repeat "missing" in other words.
-    if SHEETS.iter().all(|s| present(s.name)) && present(LISTS) {
-        let sheets = Sheets {
-            key_values: &key_values,
-            tables: &tables,
-            prices_pasted: market_prices.is_some(),
-        };
+    let required_present = SHEETS
+        .iter()
+        .filter(|s| !OPTIONAL_SHEETS.contains(&s.name))
+        .all(|s| present(s.name));
+    if required_present && present(LISTS) {
         overlay = reader.assemble(&sheets, &tariffs, &mut study, &mut defaults_used);
     }
+    // The RiskSharing sheet stands on its own (a deal and a V2G study of their own).
+    let risk_sharing = reader.risk_sharing(&sheets);
 
     // Sheet order (unknown sheets first), then row and column: the workbook read top-down.
     let order = |error: &CellError| {
@@ -170,6 +176,7 @@ pub fn read_input_bytes(bytes: &[u8]) -> Result<StudyInput, InputErrors> {
             market_prices,
             defaults_used,
             catalogue_overlay: overlay,
+            risk_sharing,
         })
     } else {
         Err(InputErrors(reader.errors))
@@ -1350,6 +1357,55 @@ impl WorkbookReader {
                 }
             }
         }
+    }
+
+    /// The RiskSharing sheet: `None` when it is absent or names no contract rules; the other
+    /// rows need contract rules, and contract rules need a V2G study.
+    fn risk_sharing(&mut self, sheets: &Sheets) -> Option<RiskSharingInput> {
+        let text = |id: &str| match sheets.kv(&RISK_SHARING, id) {
+            (Some(Value::String(text)), place) => (Some(text), place),
+            (_, place) => (None, place),
+        };
+        let whole = |id: &str| sheets.kv(&RISK_SHARING, id).0.and_then(|v| v.as_u64());
+        let (contract, contract_place) = text("x.risk.contract");
+        let (study, study_place) = text("x.risk.study");
+        let Some(contract) = contract else {
+            // Another row filled without a contract would be silently ignored: say so.
+            for field in RISK_SHARING.fields.iter().skip(1) {
+                if let (Some(_), Some(place)) = sheets.kv(&RISK_SHARING, field.id) {
+                    self.error_at(
+                        place,
+                        format!(
+                            "{} is given without contract rules (RiskSharing › Contract rules); fill the contract or clear this cell",
+                            field.what
+                        ),
+                    );
+                }
+            }
+            return None;
+        };
+        let contract_place = contract_place?;
+        let Some(study) = study else {
+            if let Some(place) = study_place {
+                self.error_at(
+                    place,
+                    "V2G study file is required with contract rules: a scenario JSON with v2g and v2g.risk sections",
+                );
+            }
+            return None;
+        };
+        let study_place = study_place?;
+        let (deal, _) = text("x.risk.deal");
+        Some(RiskSharingInput {
+            contract,
+            contract_cell: contract_place.name(),
+            deal,
+            study,
+            study_cell: study_place.name(),
+            scenarios: whole("x.risk.scenarios").and_then(|n| usize::try_from(n).ok()),
+            seed: whole("x.risk.seed"),
+            months: whole("x.risk.months").and_then(|n| usize::try_from(n).ok()),
+        })
     }
 
     /// The catalogue overlay of the Fleet sheet's overrides, checked by the catalogue reader.

@@ -185,6 +185,17 @@ fn example_values(example: &ExampleValues) -> HashMap<&'static str, CellValue> {
         .into_iter()
         .filter_map(|(id, value)| value.as_deref().map(|v| (id, text(v)))),
     )
+    .chain(example.risk_sharing.iter().flat_map(|risk| {
+        [
+            Some(("x.risk.contract", text(&risk.contract))),
+            risk.deal.as_deref().map(|deal| ("x.risk.deal", text(deal))),
+            Some(("x.risk.study", text(&risk.study))),
+            risk.scenarios
+                .map(|n| ("x.risk.scenarios", Number(f64::from(n)))),
+        ]
+        .into_iter()
+        .flatten()
+    }))
     .collect()
 }
 
@@ -457,7 +468,7 @@ fn lists_sheet(
 /// ```
 /// use voltlex_excel::input::{template_workbook, ExampleValues, TemplateOptions};
 /// let mut book = template_workbook(&TemplateOptions::default(), Some(&ExampleValues::kei_vans()))?;
-/// assert_eq!(book.worksheets().len(), 12);
+/// assert_eq!(book.worksheets().len(), 13);
 /// assert_eq!(book.worksheets()[0].name(), "Quick");
 /// # Ok::<(), voltlex_excel::ExcelError>(())
 /// ```

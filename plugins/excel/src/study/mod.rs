@@ -15,6 +15,7 @@
 //! | `Schedule` | kW per vehicle per slot, a fleet total per slot |
 //! | `Goal seek` | the targets, the best design and its runner-ups, the binding target |
 //! | `What-if` | a sensitivity grid with a drop-down page and `INDEX`/`MATCH` lookups |
+//! | `Risk sharing` | a V2G deal settled over a V2G study: terms, the operation per year, each party against the status quo, cash by month as paid, the fairness view ([`RiskSharingSheet`]) |
 //! | `Checklists` | V2G interconnection readiness, EV-Ready adoption phases, answered where the study knows |
 //!
 //! Every formula is written with its computed value (`Formula::set_result`), so a reader that
@@ -45,6 +46,7 @@
 //! ```
 
 mod checklists;
+mod risk_sharing;
 mod sheets;
 mod style;
 mod v2g;
@@ -58,6 +60,9 @@ use voltlex_engine::billing::BillRun;
 use voltlex_engine::tco::model::YearCosts;
 
 pub use checklists::{ev_ready_checklist, v2g_interconnection_checklist, ReadinessFacts};
+pub use risk_sharing::{
+    FairestPoint, FreeParameter, RiskFairness, RiskParty, RiskSharingSheet, RiskSystemYear,
+};
 
 use crate::ExcelError;
 
@@ -98,6 +103,8 @@ pub struct StudyResults {
     pub goal_seek: Option<GoalSeekSheet>,
     /// A precomputed sensitivity grid.
     pub what_if: Option<WhatIf>,
+    /// A V2G risk-sharing deal settled over a V2G study (the input's RiskSharing sheet).
+    pub risk_sharing: Option<RiskSharingSheet>,
     /// Readiness checklists (see [`v2g_interconnection_checklist`], [`ev_ready_checklist`]).
     pub checklists: Vec<Checklist>,
 }
@@ -385,6 +392,11 @@ pub fn study_workbook(results: &StudyResults) -> Result<Workbook, ExcelError> {
     }
     if let Some(grid) = &results.what_if {
         what_if::sheet(workbook.add_worksheet(), grid, &styles)?;
+    }
+    if let Some(risk) = &results.risk_sharing {
+        // The deal's own currency (the study's is the TCO's).
+        let styles = style::Styles::new(&risk.currency);
+        risk_sharing::sheet(workbook.add_worksheet(), risk, &styles)?;
     }
     checklists::sheet(workbook.add_worksheet(), &results.checklists, &styles)?;
     Ok(workbook)
