@@ -124,6 +124,23 @@ pub struct RiskShareReport {
     pub terms: Vec<String>,
 }
 
+impl RiskShareReport {
+    /// `YYYY-MM` of every month of cash as paid (the horizon plus the payment delay).
+    pub fn paid_month_labels(&self) -> Vec<String> {
+        let months = self
+            .outcome
+            .parties
+            .iter()
+            .map(|p| p.monthly_expected_paid.len())
+            .max()
+            .unwrap_or(0);
+        let first =
+            chrono::NaiveDate::parse_from_str(&format!("{}-01", self.first_month), "%Y-%m-%d")
+                .unwrap_or_default();
+        voltlex_html::sharing::month_labels(first, months)
+    }
+}
+
 /// Reads the deal named `name` (or the only one) from a rule file or package.
 ///
 /// # Errors

@@ -3,21 +3,13 @@
 
 use std::fmt::Write;
 
-use chrono::{Months, NaiveDate};
+use voltlex_html::sharing::parameter_value;
 
 use crate::risk_share::RiskShareReport;
 use crate::v2g_report::money;
 
 fn percent(value: f64) -> String {
     format!("{:.1} %", value * 100.0)
-}
-
-/// `YYYY-MM` of the month `offset` after `first` (`YYYY-MM`).
-fn month_label(first: &str, offset: usize) -> String {
-    NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.checked_add_months(Months::new(offset as u32)))
-        .map_or_else(|| format!("+{offset}"), |d| d.format("%Y-%m").to_string())
 }
 
 /// The report as a plain-text table.
@@ -115,8 +107,8 @@ pub fn to_table(report: &RiskShareReport) -> String {
         let _ = write!(out, " {:>12}", party.party);
     }
     let _ = writeln!(out);
-    for month in 0..columns {
-        let _ = write!(out, "  {:<8}", month_label(&report.first_month, month));
+    for (month, label) in report.paid_month_labels().iter().enumerate().take(columns) {
+        let _ = write!(out, "  {label:<8}");
         for party in &outcome.parties {
             let value = party
                 .monthly_expected_paid
@@ -152,13 +144,7 @@ pub fn to_table(report: &RiskShareReport) -> String {
             view.evaluated,
             if view.bisected { ", by bisection" } else { "" }
         );
-        let shown = |name: &str, value: f64| {
-            if name.starts_with("revenue") || name == "cover" || name == "above" {
-                format!("{name} {:.0} %", value * 100.0)
-            } else {
-                format!("{name} {}", money(value))
-            }
-        };
+        let shown = |name: &str, value: f64| format!("{name} {}", parameter_value(name, value));
         for (index, name) in view.parameters.iter().enumerate() {
             let values: Vec<f64> = view
                 .feasible

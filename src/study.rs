@@ -645,35 +645,19 @@ fn risk_sharing(
     Ok(risk_sharing_sheet(&report))
 }
 
-/// `YYYY-MM` of the month `offset` months after `first` (`YYYY-MM`).
-fn month_after(first: &str, offset: usize) -> String {
-    chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d")
-        .ok()
-        .zip(u32::try_from(offset).ok())
-        .and_then(|(date, offset)| date.checked_add_months(chrono::Months::new(offset)))
-        .map_or_else(|| format!("+{offset}"), |d| d.format("%Y-%m").to_string())
-}
-
 /// `voltlex risk-share`'s report as the Risk sharing sheet's plain data.
 fn risk_sharing_sheet(report: &crate::risk_share::RiskShareReport) -> RiskSharingSheet {
     let outcome = &report.outcome;
     let cur = &outcome.currency;
-    let months = outcome
-        .parties
-        .iter()
-        .map(|p| p.monthly_expected_paid.len())
-        .max()
-        .unwrap_or(0);
-    // As `voltlex risk-share`'s table: revenue shares, cover and upside shares are fractions.
-    let is_share = |name: &str| name.starts_with("revenue") || name == "cover" || name == "above";
     let fairness = report.fairness.as_ref().map(|view| RiskFairness {
         parameters: view
             .parameters
             .iter()
             .zip(&view.grids)
-            .map(|(name, grid)| FreeParameter {
+            .zip(&view.shares)
+            .map(|((name, grid), share)| FreeParameter {
                 name: name.clone(),
-                share: is_share(name),
+                share: *share,
                 grid: grid.clone(),
             })
             .collect(),
@@ -731,9 +715,7 @@ fn risk_sharing_sheet(report: &crate::risk_share::RiskShareReport) -> RiskSharin
             })
             .collect(),
         conservation_error: outcome.conservation_error,
-        months: (0..months)
-            .map(|m| month_after(&report.first_month, m))
-            .collect(),
+        months: report.paid_month_labels(),
         fairness,
     }
 }

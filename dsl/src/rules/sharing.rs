@@ -197,6 +197,22 @@ pub enum FreeTarget {
     Above,
 }
 
+impl FreeTarget {
+    /// Whether its values are shares (fractions from 0 to 1) rather than amounts.
+    ///
+    /// ```
+    /// use voltlex_dsl::rules::FreeTarget;
+    /// assert!(FreeTarget::Revenue("fleet".into()).is_share());
+    /// assert!(!FreeTarget::Floor.is_share());
+    /// ```
+    pub fn is_share(&self) -> bool {
+        matches!(
+            self,
+            FreeTarget::Revenue(_) | FreeTarget::Cover | FreeTarget::Above
+        )
+    }
+}
+
 /// A parameter of the deal the fairness view varies over a grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FreeParameter {

@@ -44,6 +44,8 @@ pub struct FairnessView {
     pub parameters: Vec<String>,
     /// Their grids.
     pub grids: Vec<Vec<f64>>,
+    /// Per parameter, whether its values are shares (fractions) rather than amounts.
+    pub shares: Vec<bool>,
     /// The parties, in the deal's order.
     pub parties: Vec<String>,
     /// Confidence of the VaR limits.
@@ -260,6 +262,7 @@ fn finish(
     let best = best.map(|(point, _)| point.clone());
     FairnessView {
         parameters: grid.deal.free.iter().map(|p| label(&p.target)).collect(),
+        shares: grid.deal.free.iter().map(|p| p.target.is_share()).collect(),
         grid_points: grids.iter().map(Vec::len).product(),
         grids,
         parties: grid.deal.parties.clone(),
@@ -306,6 +309,31 @@ pub fn brute_force(
         }
     }
     Ok(finish(&grid, grids, confidence, feasible, false))
+}
+
+/// Bisection for where `constraint` changes along a line whose two ends disagree: with
+/// `holds_first`, it holds at `first` and not at `last` and the answer is the last index where
+/// it holds; otherwise the first index where it holds.
+fn boundary<'a>(
+    grid: &mut Grid<'a>,
+    at: &mut impl FnMut(&mut Grid<'a>, usize) -> Result<(FairPoint, Vec<bool>), SharingError>,
+    constraint: usize,
+    first: usize,
+    last: usize,
+    holds_first: bool,
+) -> Result<usize, SharingError> {
+    // Invariant: the constraint's value at `near` is `holds_first`, at `far` the opposite.
+    let (mut near, mut far) = (first, last);
+    while far - near > 1 {
+        let mid = (near + far) / 2;
+        let (_, holds) = at(grid, mid)?;
+        if holds.get(constraint).copied().unwrap_or(false) == holds_first {
+            near = mid;
+        } else {
+            far = mid;
+        }
+    }
+    Ok(if holds_first { near } else { far })
 }
 
 /// The feasible set by bisection along the last free parameter (see the module docs).
@@ -374,32 +402,12 @@ pub fn search(
                 (true, true) => {}
                 (false, false) => empty = true,
                 (true, false) => {
-                    // Holds on a prefix: the last index where it holds.
-                    let (mut yes, mut no) = (0usize, end);
-                    while no - yes > 1 {
-                        let mid = (yes + no) / 2;
-                        let (_, holds) = at(&mut grid, mid)?;
-                        if holds.get(constraint).copied().unwrap_or(false) {
-                            yes = mid;
-                        } else {
-                            no = mid;
-                        }
-                    }
-                    high = high.min(yes);
+                    // Holds on a prefix: up to the last index where it holds.
+                    high = high.min(boundary(&mut grid, &mut at, constraint, 0, end, true)?);
                 }
                 (false, true) => {
-                    // Holds on a suffix: the first index where it holds.
-                    let (mut no, mut yes) = (0usize, end);
-                    while yes - no > 1 {
-                        let mid = (yes + no) / 2;
-                        let (_, holds) = at(&mut grid, mid)?;
-                        if holds.get(constraint).copied().unwrap_or(false) {
-                            yes = mid;
-                        } else {
-                            no = mid;
-                        }
-                    }
-                    low = low.max(yes);
+                    // Holds on a suffix: from the first index where it holds.
+                    low = low.max(boundary(&mut grid, &mut at, constraint, 0, end, false)?);
                 }
             }
             if empty {

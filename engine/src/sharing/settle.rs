@@ -307,10 +307,7 @@ pub fn with_values(
     }
     let mut out = deal.clone();
     for (parameter, &value) in deal.free.iter().zip(values) {
-        let is_share = matches!(
-            parameter.target,
-            FreeTarget::Revenue(_) | FreeTarget::Cover | FreeTarget::Above
-        );
+        let is_share = parameter.target.is_share();
         if !value.is_finite() || value < 0.0 || (is_share && value > 1.0) {
             return Err(SharingError::Parameter(format!(
                 "{value} is not a value of {:?} ({})",

@@ -250,6 +250,39 @@ fn aggregate(problem: &V2gProblem, members: impl Iterator<Item = usize>) -> Virt
     }
 }
 
+/// Every day's slots must fall inside the scenarios' horizon.
+fn check_horizon(days: &[FleetDay], scenarios: &PriceScenarios) -> Result<(), RiskError> {
+    let horizon = scenarios.days() * SLOTS_PER_DAY;
+    for day in days {
+        if let Some(&last) = day.scenario_index.iter().max() {
+            if last >= horizon {
+                return Err(RiskError::LengthMismatch {
+                    field: "scenario horizon (slots)",
+                    expected: last + 1,
+                    found: horizon,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+impl FleetDay {
+    /// The day's import price per slot under a scenario's spot path (into `buy`): the studied
+    /// import price plus its pass-through of the spot change.
+    fn buy_prices(&self, path: &[f64], buy: &mut Vec<f64>) {
+        buy.clear();
+        for (slot, &index) in self.scenario_index.iter().enumerate() {
+            let spot = path.get(index).copied().unwrap_or(0.0);
+            let studied_spot = self.spot.get(slot).copied().unwrap_or(0.0);
+            buy.push(
+                self.import_price.get(slot).copied().unwrap_or(0.0)
+                    + self.pass_through.get(slot).copied().unwrap_or(0.0) * (spot - studied_spot),
+            );
+        }
+    }
+}
+
 /// The money terms of a scenario-month beyond the dispatch.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MonthTerms {
@@ -293,18 +326,7 @@ pub fn monthly_profits(
     scenarios: &PriceScenarios,
     terms: &MonthTerms,
 ) -> Result<Vec<f64>, RiskError> {
-    let horizon = scenarios.days() * SLOTS_PER_DAY;
-    for day in days {
-        if let Some(&last) = day.scenario_index.iter().max() {
-            if last >= horizon {
-                return Err(RiskError::LengthMismatch {
-                    field: "scenario horizon (slots)",
-                    expected: last + 1,
-                    found: horizon,
-                });
-            }
-        }
-    }
+    check_horizon(days, scenarios)?;
     // Scenarios are independent: in parallel, each task with its own dispatcher and buffer.
     (0..scenarios.scenarios())
         .into_par_iter()
@@ -314,16 +336,7 @@ pub fn monthly_profits(
                 let path = scenarios.scenario(scenario).unwrap_or(&[]);
                 let mut profit = terms.constant - terms.fixed_fees;
                 for day in days {
-                    buy.clear();
-                    for (slot, &index) in day.scenario_index.iter().enumerate() {
-                        let spot = path.get(index).copied().unwrap_or(0.0);
-                        let studied_spot = day.spot.get(slot).copied().unwrap_or(0.0);
-                        buy.push(
-                            day.import_price.get(slot).copied().unwrap_or(0.0)
-                                + day.pass_through.get(slot).copied().unwrap_or(0.0)
-                                    * (spot - studied_spot),
-                        );
-                    }
+                    day.buy_prices(path, buy);
                     // V2B: a discharged kWh avoids an import, so it sells at the import price.
                     for class in &day.classes {
                         profit += dispatcher.cost(&class.baseline, buy, buy)?
@@ -388,18 +401,7 @@ pub fn monthly_outcomes(
     scenarios: &PriceScenarios,
     terms: &MonthTerms,
 ) -> Result<Vec<MonthOutcome>, RiskError> {
-    let horizon = scenarios.days() * SLOTS_PER_DAY;
-    for day in days {
-        if let Some(&last) = day.scenario_index.iter().max() {
-            if last >= horizon {
-                return Err(RiskError::LengthMismatch {
-                    field: "scenario horizon (slots)",
-                    expected: last + 1,
-                    found: horizon,
-                });
-            }
-        }
-    }
+    check_horizon(days, scenarios)?;
     (0..scenarios.scenarios())
         .into_par_iter()
         .map_init(
@@ -412,16 +414,7 @@ pub fn monthly_outcomes(
                     ..MonthOutcome::default()
                 };
                 for day in days {
-                    buy.clear();
-                    for (slot, &index) in day.scenario_index.iter().enumerate() {
-                        let spot = path.get(index).copied().unwrap_or(0.0);
-                        let studied_spot = day.spot.get(slot).copied().unwrap_or(0.0);
-                        buy.push(
-                            day.import_price.get(slot).copied().unwrap_or(0.0)
-                                + day.pass_through.get(slot).copied().unwrap_or(0.0)
-                                    * (spot - studied_spot),
-                        );
-                    }
+                    day.buy_prices(path, buy);
                     for class in &day.classes {
                         let baseline = dispatcher.cost(&class.baseline, buy, buy)?;
                         dispatcher.dispatch_into(&class.battery, buy, buy, plan)?;

@@ -320,7 +320,8 @@ fn fairness_caption(view: &FairnessView) -> String {
 /// let point = |share: f64, fleet: f64| FairPoint { values: vec![share],
 ///     expected: vec![fleet, 100.0 - fleet], value_at_risk: vec![0.0, 0.0] };
 /// let view = FairnessView { parameters: vec!["revenue fleet".into()],
-///     grids: vec![vec![0.3, 0.5, 0.7]], parties: vec!["fleet".into(), "aggregator".into()],
+///     grids: vec![vec![0.3, 0.5, 0.7]], shares: vec![true],
+///     parties: vec!["fleet".into(), "aggregator".into()],
 ///     confidence: 0.95, limits: vec![Some(5000.0), None],
 ///     feasible: vec![point(0.5, 50.0), point(0.7, 70.0)], evaluated: 3, grid_points: 3,
 ///     best: Some(point(0.5, 50.0)), bisected: false };
@@ -397,7 +398,7 @@ pub fn fairness_table(view: &FairnessView) -> Table {
 /// let point = |share: f64, floor: f64| FairPoint { values: vec![share, floor],
 ///     expected: vec![1.0, 1.0], value_at_risk: vec![0.0, 0.0] };
 /// let view = FairnessView { parameters: vec!["revenue fleet".into(), "floor".into()],
-///     grids: vec![vec![0.3, 0.6], vec![0.0, 500.0, 1000.0]],
+///     grids: vec![vec![0.3, 0.6], vec![0.0, 500.0, 1000.0]], shares: vec![true, false],
 ///     parties: vec!["fleet".into(), "aggregator".into()], confidence: 0.95,
 ///     limits: vec![None, None], feasible: vec![point(0.6, 0.0), point(0.6, 500.0)],
 ///     evaluated: 6, grid_points: 6, best: Some(point(0.6, 500.0)), bisected: true };
@@ -633,6 +634,7 @@ mod tests {
         let mut view = FairnessView {
             parameters: vec!["revenue fleet".into(), "floor".into()],
             grids: vec![vec![0.3, 0.6, 0.9], vec![0.0, 1000.0]],
+            shares: vec![true, false],
             parties: vec!["fleet".into(), "aggregator".into()],
             confidence: 0.95,
             limits: vec![Some(100_000.0), None],
