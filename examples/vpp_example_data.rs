@@ -1,5 +1,6 @@
 //! Writes the example VPP portfolio's data (`workbooks/examples/vpp/`): 200 vans over 8
-//! depots, ten weeks of trips and base load before the planned day (2024-07-10), from the
+//! depots, ten weeks of trips and base load before the planned day (2025-07-10); half the depots bill under the EV Depot TOU tariff
+//! (`tariff-rules/ev-depot-tou`), the others at a day/night price pair, from the
 //! engine's seeded synthetic generators.
 //!
 //! `cargo run --example vpp_example_data -- workbooks/examples/vpp`
@@ -21,7 +22,7 @@ fn main() {
         .unwrap_or_else(|| "workbooks/examples/vpp".into());
     let dir = std::path::Path::new(&dir);
     std::fs::create_dir_all(dir).unwrap();
-    let first = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+    let first = NaiveDate::from_ymd_opt(2025, 5, 1).unwrap();
     let vans: Vec<(String, String)> = (0..VEHICLES)
         .map(|i| (format!("V{i:03}"), format!("S{:02}", i % SITES)))
         .collect();
@@ -45,8 +46,9 @@ fn main() {
         };
         writeln!(chargers, "{site},{site}-C{index:03},{kw},{bidirectional}").unwrap();
     }
-    let mut sites =
-        String::from("site,import_cap_kw,demand_price_per_kw,ratchet_kw,day_price,night_price\n");
+    let mut sites = String::from(
+        "site,import_cap_kw,demand_price_per_kw,ratchet_kw,day_price,night_price,rules,tariff\n",
+    );
     let mut base = String::from("site,timestamp,kw\n");
     for site in 0..SITES {
         let peak = 80.0 + 25.0 * site as f64;
@@ -64,9 +66,14 @@ fn main() {
             })
             .sum();
         let base_peak = profile.kwh.iter().fold(0.0_f64, |m, kwh| m.max(kwh * 2.0));
+        let tariff = if site % 2 == 0 {
+            "../../../tariff-rules/ev-depot-tou,EV Depot TOU"
+        } else {
+            ","
+        };
         writeln!(
             sites,
-            "{id},{:.0},1650,{:.0},24.0,15.0",
+            "{id},{:.0},1650,{:.0},24.0,15.0,{tariff}",
             base_peak + chargers_kw * 2.0 / 3.0,
             base_peak
         )

@@ -64,7 +64,9 @@ pub struct PortfolioFile {
     /// A seeded synthetic portfolio instead of files.
     #[serde(default)]
     pub synthetic: Option<SyntheticSection>,
-    /// `site,import_cap_kw,demand_price_per_kw,ratchet_kw,day_price,night_price` (day: 08–22).
+    /// `site,import_cap_kw,demand_price_per_kw,ratchet_kw,day_price,night_price` (day: 08–22),
+    /// or with `rules,tariff` columns: the site's tariff (a rule package or file relative to
+    /// the portfolio file) gives its prices instead.
     #[serde(default)]
     pub sites: Option<PathBuf>,
     /// `site,charger,max_kw,v2g`.
@@ -307,6 +309,70 @@ fn boolean(
     }
 }
 
+/// The marginal prices of `tariff_name` (of the rules at `rules`) for the planned slots, over
+/// whole months of base load: the history where it has the half-hour, the base-load model's
+/// median elsewhere (the planned day and the rest of its month). The supply counts as new from
+/// the history's first month (no ratchet history before it); the power factor as 100 %.
+/// Index-linked lines need index data the portfolio file does not carry: such a tariff is an
+/// error naming the index.
+fn tariff_prices(
+    rules: &Path,
+    tariff_name: &str,
+    history: &[(NaiveDateTime, f64)],
+    model: &BaseLoadModel,
+    start: NaiveDateTime,
+    slots: usize,
+) -> anyhow::Result<voltlex_engine::billing::MarginalPrices> {
+    use chrono::Datelike;
+    let compilation = crate::request::compile(rules)?;
+    let tariff = compilation.rules.tariff(tariff_name).ok_or_else(|| {
+        anyhow!(
+            "no tariff named {tariff_name:?} (found: {})",
+            compilation
+                .rules
+                .tariffs
+                .iter()
+                .map(|t| format!("{:?}", t.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let first = history.first().map_or(start, |(at, _)| *at);
+    let month_start = |date: NaiveDate| date.with_day(1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let from = month_start(first.date()).ok_or_else(|| anyhow!("bad history start {first}"))?;
+    let end = start + chrono::Duration::minutes(30 * slots as i64);
+    let last = (end - chrono::Duration::minutes(1)).date();
+    let until = month_start(last)
+        .and_then(|d| d.date().checked_add_months(chrono::Months::new(1)))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| anyhow!("bad horizon end {end}"))?;
+    let count = ((until - from).num_minutes() / 30).max(0) as usize;
+    let mut kw = model.predict(from, count, 0.5);
+    for (at, value) in history {
+        let offset = (*at - from).num_minutes();
+        if offset >= 0 && offset % 30 == 0 {
+            if let Some(slot) = kw.get_mut((offset / 30) as usize) {
+                *slot = *value;
+            }
+        }
+    }
+    let load = LoadProfile {
+        start: from,
+        interval_minutes: 30,
+        kwh: kw.iter().map(|kw| kw * 0.5).collect(),
+    };
+    let inputs = voltlex_engine::inputs::BillingInputs {
+        supply_start: Some(voltlex_engine::month::YearMonth::of(from.date())),
+        power_factor: Some(voltlex_engine::inputs::PowerFactorInput::Flat(
+            rust_decimal::Decimal::ONE_HUNDRED,
+        )),
+        ..Default::default()
+    };
+    Ok(voltlex_engine::billing::marginal_prices(
+        tariff, &load, &inputs, start, slots, 30,
+    )?)
+}
+
 /// Reads the file and builds the day's portfolio (forecasting from real data, with backtests).
 fn portfolio_of(
     path: &Path,
@@ -410,28 +476,66 @@ fn portfolio_of(
                 .with_context(|| format!("site {id}: base-load backtest"))?;
             base_mape.push((backtest.mape, backtest.naive_mape, backtest.coverage));
         }
-        let day_price: f64 = field(&sites_path, index, row, "day_price", "a price per kWh")?;
-        let night_price: f64 = field(&sites_path, index, row, "night_price", "a price per kWh")?;
+        let rules = row.get("rules").filter(|r| !r.is_empty());
+        let (energy_price, demand_price_per_kw, ratchet_kw) = match rules {
+            // The site's tariff: marginal prices of the planned day over its month's base
+            // load (history, then the forecast median).
+            Some(rules) => {
+                let tariff_name: String =
+                    field(&sites_path, index, row, "tariff", "a tariff name")?;
+                let prices = tariff_prices(
+                    &folder.join(rules),
+                    &tariff_name,
+                    &series,
+                    &model,
+                    start,
+                    slots,
+                )
+                .with_context(|| {
+                    format!(
+                        "{}:{}: site {id}: tariff {tariff_name:?} of {rules}",
+                        sites_path.display(),
+                        index + 2
+                    )
+                })?;
+                (
+                    prices.energy_per_kwh,
+                    prices.demand_per_kw_month,
+                    prices.ratchet_kw,
+                )
+            }
+            None => {
+                let day_price: f64 =
+                    field(&sites_path, index, row, "day_price", "a price per kWh")?;
+                let night_price: f64 =
+                    field(&sites_path, index, row, "night_price", "a price per kWh")?;
+                (
+                    (0..slots)
+                        .map(|slot| {
+                            if (8.0..22.0).contains(&hour_of(slot)) {
+                                day_price
+                            } else {
+                                night_price
+                            }
+                        })
+                        .collect(),
+                    field(
+                        &sites_path,
+                        index,
+                        row,
+                        "demand_price_per_kw",
+                        "a price per kW",
+                    )?,
+                    field(&sites_path, index, row, "ratchet_kw", "kW")?,
+                )
+            }
+        };
         sites.push(Site {
             base_kw: model.predict(start, slots, file.confidence),
-            energy_price: (0..slots)
-                .map(|slot| {
-                    if (8.0..22.0).contains(&hour_of(slot)) {
-                        day_price
-                    } else {
-                        night_price
-                    }
-                })
-                .collect(),
+            energy_price,
             import_cap_kw: field(&sites_path, index, row, "import_cap_kw", "kW")?,
-            demand_price_per_kw: field(
-                &sites_path,
-                index,
-                row,
-                "demand_price_per_kw",
-                "a price per kW",
-            )?,
-            ratchet_kw: field(&sites_path, index, row, "ratchet_kw", "kW")?,
+            demand_price_per_kw,
+            ratchet_kw,
             chargers: chargers.remove(&id).unwrap_or_default(),
             id,
         });

@@ -163,18 +163,49 @@ fn bad_input_is_named() {
         )
         .unwrap();
     }
-    let sites = std::fs::read_to_string(root().join("workbooks/examples/vpp/sites.csv"))
-        .unwrap()
-        .replacen(",1650,", ",lots,", 1);
-    std::fs::write(dir.join("sites.csv"), sites).unwrap();
+    // The copies refer to the rule packages by absolute paths.
+    let packages = root().join("tariff-rules");
+    let absolute = |text: String| text.replace("../../../tariff-rules", packages.to_str().unwrap());
+    let portfolio =
+        std::fs::read_to_string(root().join("workbooks/examples/vpp/portfolio.json")).unwrap();
+    std::fs::write(dir.join("portfolio.json"), absolute(portfolio)).unwrap();
+    let sites =
+        absolute(std::fs::read_to_string(root().join("workbooks/examples/vpp/sites.csv")).unwrap());
+    // S01 is priced by its day/night pair: a word where its demand price should be.
+    let edited: String = sites
+        .lines()
+        .map(|line| {
+            if line.starts_with("S01,") {
+                line.replacen(",1650,", ",lots,", 1)
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("sites.csv"), edited).unwrap();
     let file = dir.join("portfolio.json");
     let output = voltlex(&["vpp", "plan", "--portfolio", file.to_str().unwrap()]);
     assert!(!output.status.success());
     let message = stderr(&output);
     assert!(
         message.contains(
-            "sites.csv:2: column `demand_price_per_kw`: expected a price per kW, found \"lots\""
+            "sites.csv:3: column `demand_price_per_kw`: expected a price per kW, found \"lots\""
         ),
+        "{message}"
+    );
+    // S00 bills under a tariff of a rule package: a name the package does not have.
+    std::fs::write(
+        dir.join("sites.csv"),
+        sites.replacen("EV Depot TOU", "EV Depot TUO", 1),
+    )
+    .unwrap();
+    let output = voltlex(&["vpp", "plan", "--portfolio", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("sites.csv:2: site S00: tariff \"EV Depot TUO\"")
+            && message.contains("no tariff named \"EV Depot TUO\""),
         "{message}"
     );
     // An event naming a bid the plan does not have.
