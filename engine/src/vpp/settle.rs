@@ -124,7 +124,12 @@ pub fn settle(
         let block_hours = bid.block.len() as f64 * hours;
         let availability = bid.kw * product.price_per_kw_block;
         let energy = delivered * block_hours * product.energy_price_per_kwh;
-        let shortfall = (activated - delivered).max(0.0);
+        // Round-off in the delivered minimum is no shortfall.
+        let shortfall = if activated - delivered > 1e-6 {
+            activated - delivered
+        } else {
+            0.0
+        };
         let penalty = shortfall * product.penalty_per_kw;
         if let Some(out) = products.get_mut(bid.product) {
             out.committed_kw_blocks += bid.kw;
