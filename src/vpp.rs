@@ -564,6 +564,11 @@ fn portfolio_of(
     // Usage: fit on the trip log, predict the day's stays.
     let trips_path = need(&file.trips, "trips")?;
     let trips = trips_csv(&trips_path)?;
+    // A stay holds when all three of its quantities do (arrival, departure, energy): each is
+    // taken at the cube root of the plan's confidence, so that the three together hold with
+    // at least the plan's confidence when they vary independently (more when, as usual, a late
+    // return goes with a long day).
+    let per_quantity = file.confidence.powf(1.0 / 3.0);
     let usage = UsageModel::fit(&trips);
     let mut stays = Vec::new();
     let slot_of = |at: NaiveDateTime, late: bool| -> usize {
@@ -572,7 +577,7 @@ fn portfolio_of(
         (if late { slot.ceil() } else { slot.floor() } as usize).min(slots)
     };
     for vehicle in &vehicles {
-        let Some(stay) = usage.predict(&vehicle.id, day, file.confidence) else {
+        let Some(stay) = usage.predict(&vehicle.id, day, per_quantity) else {
             continue;
         };
         let arrival_kwh = vehicle.battery_kwh * file.arrival_soc;
@@ -634,7 +639,7 @@ fn portfolio_of(
         }
     }
     let backtests = if file.holdout_days > 0 {
-        let usage_test = backtest_usage(&trips, file.holdout_days, file.confidence)
+        let usage_test = backtest_usage(&trips, file.holdout_days, per_quantity)
             .with_context(|| format!("{}: usage backtest", trips_path.display()))?;
         let count = base_mape.len().max(1) as f64;
         Some(Backtests {
