@@ -35,6 +35,34 @@ pub struct ContractRef {
     pub name: String,
 }
 
+/// `risk_sharing` in the portfolio file: a deal of a rule package.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DealRef {
+    /// The rule package or file (relative to the portfolio file).
+    pub rules: PathBuf,
+    /// The deal's name, when the rules hold more than one.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The settled day handed to a risk-sharing deal, as a month of such days.
+#[derive(Debug, Clone, Serialize)]
+pub struct DealMonth {
+    /// The deal.
+    pub deal: String,
+    /// Days the month counts (the day's figures × this).
+    pub days: f64,
+    /// The VPP's net over the month: the deal's margin.
+    pub margin: f64,
+    /// kWh discharged over the month (battery side), for per-kWh terms.
+    pub discharged_kwh: f64,
+    /// Vehicles with commitments: the deal's "per vehicle".
+    pub vehicles: usize,
+    /// Per party, its net for the month under the deal.
+    pub parties: Vec<(String, f64)>,
+}
+
 /// `synthetic` in the portfolio file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,6 +116,9 @@ pub struct PortfolioFile {
     /// The aggregator contract whose `share fleet` splits the net (instead of `fleet_share`).
     #[serde(default)]
     pub contract: Option<ContractRef>,
+    /// A `risk_sharing` deal the settled day is handed to (`voltlex vpp settle`).
+    #[serde(default)]
+    pub risk_sharing: Option<DealRef>,
     /// State of charge vehicles come back with (default 0.35).
     #[serde(default = "default_arrival_soc")]
     pub arrival_soc: f64,
@@ -232,6 +263,8 @@ pub struct SettleReport {
     pub short: Vec<(String, f64)>,
     /// The settlement.
     pub settlement: Settlement,
+    /// The day handed to the file's risk-sharing deal, if it names one.
+    pub risk_sharing: Option<DealMonth>,
 }
 
 /// A read portfolio, planned.
@@ -796,6 +829,75 @@ pub fn plan_file(path: &Path, confidence: Option<f64>) -> anyhow::Result<Planned
     })
 }
 
+/// Days in the month a settled day is scaled to for a deal's monthly terms.
+const DAYS_PER_MONTH: f64 = 30.0;
+
+/// Hands the settled day to a risk-sharing deal: the day's net and discharge × 30 as the
+/// deal's month (its monthly fees and floors are per month), the vehicles with commitments as
+/// its vehicles. The day's battery wear is not modelled here (the deal's covers pay nothing);
+/// `voltlex risk-share` prices wear and market risk over a study.
+fn deal_month(
+    path: &Path,
+    deal_ref: &DealRef,
+    planned: &Planned,
+    after: &Redispatch,
+    settlement: &Settlement,
+) -> anyhow::Result<DealMonth> {
+    use voltlex_engine::sharing::{FleetFacts, SystemMonth, SystemScenario, YearWear};
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let deal =
+        crate::risk_share::read_deal(&folder.join(&deal_ref.rules), deal_ref.name.as_deref())?;
+    let hours = planned.portfolio.slot_hours();
+    let discharged_kwh: f64 = after
+        .sites
+        .iter()
+        .flat_map(|site| {
+            site.problem
+                .sessions
+                .iter()
+                .zip(&site.schedule.power_kw)
+                .map(move |(session, powers)| {
+                    let eta = site.problem.efficiency_of(session);
+                    powers
+                        .iter()
+                        .map(|kw| (-kw).max(0.0) * hours / eta)
+                        .sum::<f64>()
+                })
+        })
+        .sum();
+    let vehicles = settlement.vehicles.len().max(1);
+    let battery_kwh = planned
+        .portfolio
+        .vehicles
+        .iter()
+        .map(|v| v.battery_kwh)
+        .sum::<f64>()
+        / planned.portfolio.vehicles.len().max(1) as f64;
+    let fleet = FleetFacts {
+        vehicles: vehicles as f64,
+        battery_kwh: battery_kwh.max(1e-9),
+        // Wear is not modelled for the day: no loss, so these only need to be valid.
+        replacement_cost_per_kwh: 1.0,
+        end_of_life_loss: 0.2,
+    };
+    let scenario = SystemScenario {
+        months: vec![SystemMonth {
+            margin: settlement.total * DAYS_PER_MONTH,
+            discharged_kwh: discharged_kwh * DAYS_PER_MONTH,
+        }],
+        years: vec![YearWear::default()],
+    };
+    let settled = voltlex_engine::sharing::settle(&deal, &fleet, &scenario)?;
+    Ok(DealMonth {
+        deal: deal.name.clone(),
+        days: DAYS_PER_MONTH,
+        margin: settlement.total * DAYS_PER_MONTH,
+        discharged_kwh: discharged_kwh * DAYS_PER_MONTH,
+        vehicles,
+        parties: deal.parties.iter().cloned().zip(settled.totals()).collect(),
+    })
+}
+
 /// Plans, applies the file's (or `events`') events and settles.
 ///
 /// # Errors
@@ -838,6 +940,13 @@ pub fn settle_file(
             })
             .collect(),
         short: after.sites.iter().flat_map(|s| s.short.clone()).collect(),
+        risk_sharing: match &planned.file.risk_sharing {
+            Some(deal) => Some(
+                deal_month(path, deal, &planned, &after, &settlement)
+                    .with_context(|| format!("{}: risk_sharing", path.display()))?,
+            ),
+            None => None,
+        },
         settlement,
     };
     Ok((report, after, planned))

@@ -176,6 +176,20 @@ pub fn settle_table(report: &SettleReport) -> String {
         money(s.to_fleets),
         money(s.to_aggregator)
     );
+    if let Some(deal) = &report.risk_sharing {
+        let _ = writeln!(
+            out,
+            "\nHanded to the deal \"{}\", as a month of {:.0} such days ({} vehicles, margin {}, {:.0} kWh discharged):",
+            deal.deal,
+            deal.days,
+            deal.vehicles,
+            money(deal.margin),
+            deal.discharged_kwh
+        );
+        for (party, net) in &deal.parties {
+            let _ = writeln!(out, "  {party:<14} {:>12}", money(*net));
+        }
+    }
     let mut vehicles: Vec<_> = s.vehicles.iter().collect();
     vehicles.sort_by(|a, b| a.net.total_cmp(&b.net));
     if let Some(worst) = vehicles.first() {

@@ -135,6 +135,17 @@ fn the_day_is_settled() {
         .sum();
     assert!((by_sites - total).abs() < 1e-6 * total.abs().max(1.0));
     assert_eq!(report["events"].as_array().unwrap().len(), 2);
+    // Handed to the three-party deal as a month of such days: its parties share the margin.
+    let deal = &report["risk_sharing"];
+    assert_eq!(deal["deal"], "Depot V2G three-party deal");
+    assert!((deal["margin"].as_f64().unwrap() - 30.0 * total).abs() < 1e-6 * total.abs().max(1.0));
+    let shared: f64 = deal["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .sum();
+    assert!((shared - deal["margin"].as_f64().unwrap()).abs() < 1e-6 * total.abs().max(1.0));
     // The van that left early delivered less than activated, and the penalty shows.
     let delivery = &report["deliveries"][0];
     assert!(delivery[4].as_f64().unwrap() < delivery[3].as_f64().unwrap());
