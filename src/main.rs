@@ -898,10 +898,7 @@ fn vpp(command: &VppCommand) -> anyhow::Result<ExitCode> {
                 V2gFormat::Table => voltlex::vpp_report::plan_table(&planned.report),
                 V2gFormat::Json => serde_json::to_string_pretty(&planned.report)? + "\n",
             };
-            match &args.output {
-                Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
-                None => out!("{text}"),
-            }
+            emit(&text, args.output.as_deref())?;
             if let Some(dir) = &args.ocpp {
                 let sites: Vec<_> = planned
                     .plan
@@ -929,10 +926,7 @@ fn vpp(command: &VppCommand) -> anyhow::Result<ExitCode> {
                 V2gFormat::Table => voltlex::vpp_report::settle_table(&report),
                 V2gFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
             };
-            match &args.output {
-                Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
-                None => out!("{text}"),
-            }
+            emit(&text, args.output.as_deref())?;
             if let Some(dir) = &args.ocpp {
                 let sites: Vec<_> = after
                     .sites
@@ -969,10 +963,7 @@ fn risk_share(args: &RiskShareArgs) -> anyhow::Result<ExitCode> {
         V2gFormat::Table => voltlex::risk_share_report::to_table(&report),
         V2gFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
-    match &args.output {
-        Some(path) => voltlex::write_atomically(path, text.as_bytes())?,
-        None => out!("{text}"),
-    }
+    emit(&text, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
 

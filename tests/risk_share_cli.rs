@@ -122,22 +122,10 @@ fn errors_name_what_is_wrong() {
         "{}",
         stderr(&output)
     );
-    // A study without a Monte Carlo section (written beside the example, whose relative
-    // paths it keeps; removed at once).
-    let mut scenario: Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join(SCENARIO)).unwrap()).unwrap();
-    scenario["v2g"].as_object_mut().unwrap().remove("risk");
-    let folder = root().join("workbooks/examples/fleet");
-    let path = folder.join(format!("no-risk-{}.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_string(&scenario).unwrap()).unwrap();
-    let output = voltlex(&[
-        "risk-share",
-        "--contract",
-        DEAL,
-        "--scenario",
-        path.to_str().unwrap(),
-    ]);
-    std::fs::remove_file(&path).unwrap();
+    // A study without a Monte Carlo section.
+    let output = run_edited("no-risk", |scenario| {
+        scenario["v2g"].as_object_mut().unwrap().remove("risk");
+    });
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("give a `v2g.risk` section"),
@@ -145,10 +133,26 @@ fn errors_name_what_is_wrong() {
         stderr(&output)
     );
     // A bad horizon in the file.
+    let output = run_edited("bad-months", |scenario| {
+        scenario["v2g"]["risk_sharing"]["months"] = Value::from(0);
+    });
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("v2g.risk_sharing.months: expected 1 to 120, found 0"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// `voltlex risk-share` over the example study changed by `edit`, written beside the example
+/// (whose relative paths it keeps) and removed at once.
+fn run_edited(name: &str, edit: impl FnOnce(&mut Value)) -> std::process::Output {
     let mut scenario: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join(SCENARIO)).unwrap()).unwrap();
-    scenario["v2g"]["risk_sharing"]["months"] = Value::from(0);
-    let path = folder.join(format!("bad-months-{}.json", std::process::id()));
+    edit(&mut scenario);
+    let path = root()
+        .join("workbooks/examples/fleet")
+        .join(format!("{name}-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_string(&scenario).unwrap()).unwrap();
     let output = voltlex(&[
         "risk-share",
@@ -158,10 +162,5 @@ fn errors_name_what_is_wrong() {
         path.to_str().unwrap(),
     ]);
     std::fs::remove_file(&path).unwrap();
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("v2g.risk_sharing.months: expected 1 to 120, found 0"),
-        "{}",
-        stderr(&output)
-    );
+    output
 }
